@@ -1,0 +1,42 @@
+"""The `agent-monitor` command: one subcommand per module in this package."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module defines `register(subparsers)`, which adds its subcommand(s) and sets
+# `func` on the parser to a callable taking the parsed namespace and returning an exit code.
+SUBCOMMAND_MODULES = (
+    "ingest",
+    "generate",
+    "demo",
+)
+
+
+class CommandError(Exception):
+    """A user-facing error: printed without a traceback, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-monitor",
+        description="Monitor AI agents from their raw logs: ingest, build, alert.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        module = importlib.import_module(f"agent_monitor.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as error:
+        print(f"agent-monitor {args.command}: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,139 @@
+"""The one YAML configuration file: load it, validate every key, fill in the defaults.
+
+Errors name the offending key as a dotted path (``review.base_rate``) and the problem,
+so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+import yaml
+
+CONFIG_ENV_VAR = "AGENT_MONITOR_CONFIG"
+DEFAULT_CONFIG_FILENAME = "agent_monitor.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration file is invalid; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    landing_folder: str = "data/landing"
+    store_text: bool = False
+    batch_size: int = 5000
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    salt: str = "agent-monitor"
+    base_rate: float = 0.05
+    low_confidence_threshold: float = 0.5
+    low_confidence_boost: float = 4.0
+    critical_path_boost: float = 2.0
+    shadow_disagreement_boost: float = 4.0
+    flag_boost: float = 2.0
+    daily_minimum: int = 20
+    expiry_days: int = 7
+    critical_paths: tuple[str, ...] = ("approval", "routing", "compliance")
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    dagster_ui_base_url: str = "http://localhost:3000"
+    dashboard_url: str = "file://data/dashboard/index.html"
+    trace_url_template: str = ""
+    runbook_url: str = ""
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
+    # Sections owned by later stages are kept raw here and validated by their owners.
+    rules: dict[str, Any] = field(default_factory=dict)
+    agents: dict[str, Any] = field(default_factory=dict)
+    slack: dict[str, Any] = field(default_factory=dict)
+    digest: dict[str, Any] = field(default_factory=dict)
+    source_path: str | None = None
+
+
+def default_config_path() -> Path:
+    """`AGENT_MONITOR_CONFIG` if set, else `agent_monitor.yaml` in the working directory."""
+    return Path(os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_FILENAME)
+
+
+def load_config(path: str | Path | None = None) -> MonitorConfig:
+    """Load and validate the config; a missing default file means all defaults."""
+    explicit = path is not None or bool(os.environ.get(CONFIG_ENV_VAR))
+    config_path = Path(path) if path is not None else default_config_path()
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"{config_path}: configuration file not found")
+        return MonitorConfig()
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{config_path}: not valid YAML: {error}") from error
+    config = parse_config(raw, origin=str(config_path))
+    return dataclasses.replace(config, source_path=str(config_path))
+
+
+def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
+    """Validate a parsed YAML document against the settings dataclasses."""
+    try:
+        return _build(MonitorConfig, raw, key_path="")
+    except ConfigError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+
+
+def _build(cls: type, raw: Any, key_path: str) -> Any:
+    where = key_path or "top level"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "source_path"}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{key_path}.{key}" if key_path else str(key)
+        if key not in known:
+            raise ConfigError(f"{dotted}: unknown key (known keys: {', '.join(sorted(known))})")
+        values[key] = _coerce(hints[key], value, dotted)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, dotted: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, dotted)
+    origin = get_origin(hint)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{dotted}: expected a mapping, got {type(value).__name__}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{dotted}: expected a list of strings")
+        return tuple(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{dotted}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{dotted}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{dotted}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str or str in get_args(hint):
+        if not isinstance(value, str):
+            raise ConfigError(f"{dotted}: expected a string, got {value!r}")
+        return value
+    return value

@@ -1,0 +1,1 @@
+"""Reading sources into `raw_events`: validation, de-duplication, the ledger."""

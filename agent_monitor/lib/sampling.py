@@ -1,0 +1,50 @@
+"""The review sampler's deterministic rule (SPEC §5).
+
+A primary response is sampled when u < π, where u is the first 8 bytes of
+SHA-256(salt ‖ event_id) read as a fraction of 2⁶⁴ and π = min(1, base_rate × boosts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from agent_monitor.lib.config import ReviewSettings
+
+
+def sampling_u(salt: str, event_id: str) -> float:
+    """The response's uniform draw in [0, 1), reproducible from salt and event_id."""
+    digest = hashlib.sha256((salt + event_id).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    probability: float
+    reasons: tuple[str, ...]
+
+
+def inclusion_probability(
+    settings: ReviewSettings,
+    *,
+    confidence: float | None,
+    decision_path: str | None,
+    shadow_disagreement: bool,
+    has_flags: bool,
+) -> Inclusion:
+    """π = min(1, base_rate × boosts) with the reasons that boosted it."""
+    reasons = ["base"]
+    pi = settings.base_rate
+    if confidence is not None and confidence < settings.low_confidence_threshold:
+        pi *= settings.low_confidence_boost
+        reasons.append("low_confidence")
+    if decision_path is not None and decision_path in settings.critical_paths:
+        pi *= settings.critical_path_boost
+        reasons.append("critical_path")
+    if shadow_disagreement:
+        pi *= settings.shadow_disagreement_boost
+        reasons.append("shadow_disagreement")
+    if has_flags:
+        pi *= settings.flag_boost
+        reasons.append("validator_flag")
+    return Inclusion(probability=min(1.0, pi), reasons=tuple(reasons))
