@@ -1,0 +1,186 @@
+"""Build SPEC §1 events from a normalised tau conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent_monitor.lib.adapters.common import canonical_json, format_ts
+from agent_monitor.lib.adapters.facts import extract_facts, extract_facts_from_args
+from agent_monitor.lib.adapters.tau_model import (
+    HANDOFF_TOOL,
+    Conversation,
+    Message,
+    final_response_position,
+    is_action,
+)
+
+
+def actions_value(conversation: Conversation) -> str:
+    """Canonical JSON of the sorted state-changing agent tool calls (name and arguments).
+
+    A handoff's free-text summary is left out: two runs agree when both hand off.
+    """
+    actions = sorted(
+        canonical_json([call.name, {} if call.name == HANDOFF_TOOL else call.arguments])
+        for message in conversation.messages
+        if message.role == "assistant"
+        for call in message.tool_calls
+        if is_action(call.name)
+    )
+    return "[" + ",".join(actions) + "]"
+
+
+class _Builder:
+    """Walks the messages once, keeping the turn counter and the step frontier."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conv = conversation
+        self.events: list[dict[str, Any]] = []
+        self.turn = 0
+        self.frontier: list[str] = []
+        self.pending: dict[str, tuple[str, str, Message, list[str]]] = {}
+        self.final_position = final_response_position(conversation.messages)
+        self.previous_ts = conversation.started
+
+    def base(self, suffix: str, event_type: str, message: Message) -> dict[str, Any]:
+        return {
+            "event_id": f"{self.conv.prefix}:{suffix}",
+            "event_type": event_type,
+            "ts": format_ts(message.ts),
+            "session_id": self.conv.prefix,
+        }
+
+    def run_event(self, suffix: str, status: str, ts: str) -> dict[str, Any]:
+        return {
+            "event_id": f"{self.conv.prefix}:run:{suffix}",
+            "event_type": "workflow_run",
+            "ts": ts,
+            "workflow_id": self.conv.workflow_id,
+            "workflow_run_id": self.conv.prefix,
+            "status": status,
+            "session_id": self.conv.prefix,
+            "agent_version": self.conv.agent_version,
+            **self.conv.attributes,
+        }
+
+    def user(self, message: Message) -> None:
+        self.turn += 1
+        event = self.base(f"msg:{message.position}", "user_message", message)
+        event["turn"] = self.turn
+        facts = extract_facts(message.text or "", self.conv.domain)
+        event["facts_provided"] = sorted(facts)
+        if message.tool_calls:
+            event["user_tool_calls"] = [call.name for call in message.tool_calls]
+        self.events.append(event)
+
+    def assistant(self, message: Message) -> None:
+        self.turn += 1
+        conv = self.conv
+        event = self.base(f"msg:{message.position}", "agent_response", message)
+        event.update(agent_id=conv.agent_id, agent_version=conv.agent_version, turn=self.turn)
+        event["status"] = "ok"
+        event["workflow_run_id"] = conv.prefix
+        if message.text:
+            event["text"] = message.text
+        facts = extract_facts(message.text or "", conv.domain)
+        for call in message.tool_calls:
+            facts |= extract_facts_from_args(call.arguments, conv.domain)
+        event["facts_referenced"] = sorted(facts)
+        if message.input_tokens is not None:
+            event["input_tokens"] = message.input_tokens
+        if message.output_tokens is not None:
+            event["output_tokens"] = message.output_tokens
+        if conv.measured_clock:
+            latency = (message.ts - self.previous_ts).total_seconds() * 1000
+            event["latency_ms"] = round(max(latency, 0.0), 3)
+        if message.cost is not None:
+            event["cost"] = message.cost
+        if message.tool_calls:
+            event["tool_calls"] = [call.name for call in message.tool_calls]
+        if message.position == self.final_position:
+            event["decision"] = {
+                "name": "actions",
+                "value": actions_value(conv),
+                "path": "content",
+            }
+            event["input_hash"] = conv.input_hash
+            if conv.shadow_of is not None:
+                event["deployment"] = "shadow"
+                event["shadow_of"] = conv.shadow_of
+        self.events.append(event)
+        self.open_steps(message)
+
+    def open_steps(self, message: Message) -> None:
+        layer: list[str] = []
+        for index, call in enumerate(message.tool_calls):
+            step_id = f"step:{message.position}.{index}"
+            self.pending[call.call_id] = (step_id, call.name, message, list(self.frontier))
+            layer.append(step_id)
+            if call.name == HANDOFF_TOOL:
+                escalation = self.base(f"esc:{message.position}.{index}", "escalation", message)
+                escalation.update(kind="handoff_request", agent_id=self.conv.agent_id)
+                self.events.append(escalation)
+        if layer:
+            self.frontier = layer
+
+    def step(self, step_id: str, name: str, started: Message, depends_on: list[str],
+             status: str, ts: str, error: str | None) -> dict[str, Any]:
+        conv = self.conv
+        event: dict[str, Any] = {
+            "event_id": f"{conv.prefix}:{step_id}",
+            "event_type": "workflow_step",
+            "ts": ts,
+            "workflow_id": conv.workflow_id,
+            "workflow_run_id": conv.prefix,
+            "step_id": step_id,
+            "agent_id": conv.agent_id,
+            "agent_version": conv.agent_version,
+            "depends_on": depends_on,
+            "status": status,
+            "started_at": format_ts(started.ts),
+            "tool_name": name,
+            "session_id": conv.prefix,
+        }
+        if error is not None:
+            event["error_type"] = "tool_error" if status == "failed" else "no_result"
+            event["error_message"] = error[:500]
+        return event
+
+    def tool(self, message: Message) -> None:
+        if message.requestor != "assistant" or message.call_id not in self.pending:
+            return
+        step_id, name, started, depends_on = self.pending.pop(message.call_id)
+        status = "failed" if message.is_error else "succeeded"
+        error = (message.text or "") if message.is_error else None
+        self.events.append(
+            self.step(step_id, name, started, depends_on, status, format_ts(message.ts), error)
+        )
+
+    def finish(self) -> list[dict[str, Any]]:
+        conv = self.conv
+        end_ts = format_ts(conv.ended)
+        for step_id, name, started, depends_on in self.pending.values():
+            self.events.append(
+                self.step(step_id, name, started, depends_on, "timed_out", end_ts,
+                          "no tool result before the run ended")
+            )
+        status = "completed" if conv.reward == 1 else "failed"
+        self.events.append(self.run_event("end", status, end_ts))
+        return self.events
+
+
+def conversation_events(conversation: Conversation) -> list[dict[str, Any]]:
+    """All events of one conversation, in message order, run start first and run end last."""
+    builder = _Builder(conversation)
+    builder.events.append(
+        builder.run_event("started", "started", format_ts(conversation.started))
+    )
+    for message in conversation.messages:
+        if message.role == "user":
+            builder.user(message)
+        elif message.role == "assistant":
+            builder.assistant(message)
+        elif message.role == "tool":
+            builder.tool(message)
+        builder.previous_ts = message.ts
+    return builder.finish()
