@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -52,15 +54,66 @@ class LinkSettings:
 
 
 @dataclass(frozen=True)
+class RuleSettings:
+    """Overrides for one alert rule; None keeps the catalogue default (docs/alerting.md)."""
+
+    threshold: float | None = None
+    warning_threshold: float | None = None
+    min_samples: int | None = None
+    severity: str | None = None
+    enabled: bool | None = None
+    window_hours: int | None = None
+    runbook_url: str | None = None
+    # Options that only some rules accept (checked against the rule catalogue).
+    critical_paths: tuple[str, ...] | None = None
+    confidence_floor: float | None = None
+    max_p_value: float | None = None
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """Per-agent overrides: rule settings, the P1 confidence floor and a runbook."""
+
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    confidence_floor: float | None = None
+    runbook_url: str = ""
+
+
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Where and how alerts are sent; the token comes only from SLACK_BOT_TOKEN."""
+
+    channel: str = ""
+    base_url: str = ""
+    timeout_seconds: float = 10.0
+    max_attempts_per_tick: int = 4
+    max_retry_wait_seconds: float = 30.0
+    repeat_interval_hours: float = 4.0
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The scheduled health digest."""
+
+    enabled: bool = True
+    cron_schedule: str = "0 9 * * *"
+    timezone: str = "UTC"
+    channel: str = ""
+    period_hours: int = 24
+
+
+@dataclass(frozen=True)
 class MonitorConfig:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     links: LinkSettings = field(default_factory=LinkSettings)
-    # Sections owned by later stages are kept raw here and validated by their owners.
-    rules: dict[str, Any] = field(default_factory=dict)
-    agents: dict[str, Any] = field(default_factory=dict)
-    slack: dict[str, Any] = field(default_factory=dict)
-    digest: dict[str, Any] = field(default_factory=dict)
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    agents: dict[str, AgentSettings] = field(default_factory=dict)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     source_path: str | None = None
 
 
@@ -88,9 +141,19 @@ def load_config(path: str | Path | None = None) -> MonitorConfig:
 def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
     """Validate a parsed YAML document against the settings dataclasses."""
     try:
-        return _build(MonitorConfig, raw, key_path="")
+        config: MonitorConfig = _build(MonitorConfig, raw, key_path="")
+        _check_alerting(config)
+        return config
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
+
+
+def _check_alerting(config: MonitorConfig) -> None:
+    """Cross-field checks of the rules/agents/slack/digest sections."""
+    # Imported here: the rule catalogue imports this module for its settings types.
+    from agent_monitor.lib.alerting.validation import check_alerting_config
+
+    check_alerting_config(config)
 
 
 def _build(cls: type, raw: Any, key_path: str) -> Any:
@@ -109,13 +172,26 @@ def _build(cls: type, raw: Any, key_path: str) -> Any:
 
 
 def _coerce(hint: Any, value: Any, dotted: str) -> Any:
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, dotted)
     origin = get_origin(hint)
+    if origin in (Union, types.UnionType) and type(None) in get_args(hint):
+        if value is None:
+            return None
+        inner = [arg for arg in get_args(hint) if arg is not type(None)]
+        hint, origin = inner[0], get_origin(inner[0])
+    if dataclasses.is_dataclass(hint):
+        # An empty YAML section (`slack:` with every child commented out) means defaults.
+        return hint() if value is None else _build(hint, value, dotted)
     if origin is dict:
+        if value is None:
+            return {}
         if not isinstance(value, dict):
             raise ConfigError(f"{dotted}: expected a mapping, got {type(value).__name__}")
-        return value
+        value_hint = get_args(hint)[1] if get_args(hint) else Any
+        if not dataclasses.is_dataclass(value_hint):
+            return value
+        return {
+            str(key): _coerce(value_hint, item, f"{dotted}.{key}") for key, item in value.items()
+        }
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{dotted}: expected a list of strings")

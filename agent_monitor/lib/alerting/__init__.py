@@ -1,0 +1,1 @@
+"""Alerting: rule catalogue and evaluation, alert lifecycle, Slack messages and delivery."""
