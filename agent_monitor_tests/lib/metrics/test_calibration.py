@@ -20,12 +20,18 @@ CORRECT = [True, False, True, True]
             None,
             # W = 4; Σwc = 0.9+0.95+0.3+1.0 = 3.15; Σwy = 3
             # mean = 3.15/4 = 0.7875; accuracy = 0.75; gap = +0.0375
-            # bins: [0.9,1.0] holds 0.9, 0.95, 1.0 -> |2.85 − 2| = 0.85; [0.3,0.4) -> |0.3 − 1| = 0.7
+            # bin [0.9,1.0]: 0.9, 0.95, 1.0 -> |2.85 − 2| = 0.85
+            # bin [0.3,0.4): 0.3 -> |0.3 − 1| = 0.7
             # ECE = (0.85 + 0.7)/4 = 0.3875
             # Brier = (0.1² + 0.95² + 0.7² + 0²)/4 = (0.01 + 0.9025 + 0.49)/4 = 0.350625
             dict(
-                sum_weights=4.0, mean_confidence=0.7875, accuracy=0.75, signed_gap=0.0375,
-                divergence=0.0375, ece=0.3875, brier=0.350625,
+                sum_weights=4.0,
+                mean_confidence=0.7875,
+                accuracy=0.75,
+                signed_gap=0.0375,
+                divergence=0.0375,
+                ece=0.3875,
+                brier=0.350625,
             ),
         ),
         (
@@ -35,8 +41,13 @@ CORRECT = [True, False, True, True]
             # ECE = (|2.85 − 2| + |1.2 − 4|)/7 = (0.85 + 2.8)/7 = 3.65/7
             # Brier = (0.01 + 0.9025 + 4·0.49 + 0)/7 = 2.8725/7
             dict(
-                sum_weights=7.0, mean_confidence=4.05 / 7, accuracy=6 / 7,
-                signed_gap=-1.95 / 7, divergence=1.95 / 7, ece=3.65 / 7, brier=2.8725 / 7,
+                sum_weights=7.0,
+                mean_confidence=4.05 / 7,
+                accuracy=6 / 7,
+                signed_gap=-1.95 / 7,
+                divergence=1.95 / 7,
+                ece=3.65 / 7,
+                brier=2.8725 / 7,
             ),
         ),
     ],
@@ -106,8 +117,7 @@ def test_bad_input_is_rejected(
 def test_reviewed_responses_join_latest_verdict_and_weight() -> None:
     responses = [
         event("r1", "agent_response", at(10, 1), agent_id="a", confidence=0.9),
-        event("r2", "agent_response", at(10, 2), agent_id="a", confidence=0.8,
-              deployment="shadow"),
+        event("r2", "agent_response", at(10, 2), agent_id="a", confidence=0.8, deployment="shadow"),
         event("r3", "agent_response", at(10, 3), agent_id="a", confidence=0.7),
         event("r4", "agent_response", at(10, 4), agent_id="a", confidence=0.6),
         event("r5", "agent_response", at(10, 5), agent_id="a", confidence=0.5),

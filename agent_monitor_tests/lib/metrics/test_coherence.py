@@ -20,18 +20,30 @@ def _when(turn: int) -> datetime:
 
 def user(turn: int, facts: list[str] | None = None, fields: list[str] | None = None) -> dict:
     return event(
-        f"u{turn}", "user_message", _when(turn), session_id="s1", turn=turn,
-        facts_provided=facts or [], fields_provided=fields or [],
+        f"u{turn}",
+        "user_message",
+        _when(turn),
+        session_id="s1",
+        turn=turn,
+        facts_provided=facts or [],
+        fields_provided=fields or [],
     )
 
 
-def agent(turn: int, refs: list[str] | None = None, asks: list[str] | None = None,
-          shadow: bool = False) -> dict[str, Any]:
+def agent(
+    turn: int, refs: list[str] | None = None, asks: list[str] | None = None, shadow: bool = False
+) -> dict[str, Any]:
     return event(
-        f"{'s' if shadow else 'a'}{turn}", "agent_response", _when(turn) + timedelta(seconds=30),
-        session_id="s1", turn=turn, agent_id="support", agent_version="v1",
+        f"{'s' if shadow else 'a'}{turn}",
+        "agent_response",
+        _when(turn) + timedelta(seconds=30),
+        session_id="s1",
+        turn=turn,
+        agent_id="support",
+        agent_version="v1",
         deployment="shadow" if shadow else "primary",
-        facts_referenced=refs or [], fields_requested=asks or [],
+        facts_referenced=refs or [],
+        fields_requested=asks or [],
     )
 
 
@@ -48,8 +60,9 @@ LONG_SESSION = [
     user(35, ["order:W2"]),
     agent(45, ["order:W3"]),
     agent(49, ["user:mia", "order:W1"]),  # turn < 50: not a late response
-    agent(50, ["user:mia", "order:W1", "order:W20", "order:W21", "order:W2", "order:W3",
-               "order:W50"]),
+    agent(
+        50, ["user:mia", "order:W1", "order:W20", "order:W21", "order:W2", "order:W3", "order:W50"]
+    ),
     agent(60, ["order:W2", "order:W4"]),
     agent(60, ["user:mia", "order:W9"], shadow=True),
     user(69, ["order:W5"]),
@@ -155,8 +168,12 @@ def test_reasked_fields(rule: CoherenceFlagRule, flagged: bool) -> None:
             [],
         ),
         (  # the user changed it: the latest value the user gave is the reference
-            [user(1, ["budget=50000"]), user(5, ["budget=60000"]), agent(6, ["budget=60000"]),
-             agent(7, ["budget=50000"])],
+            [
+                user(1, ["budget=50000"]),
+                user(5, ["budget=60000"]),
+                agent(6, ["budget=60000"]),
+                agent(7, ["budget=50000"]),
+            ],
             ("budget=60000",),
             [("budget", "60000", "50000", 7)],
         ),
