@@ -53,8 +53,11 @@ def base_stem(path: Path) -> str:
 
 def load_json_document(path: Path) -> Any:
     """Parse a whole (possibly gzipped) JSON document."""
-    with open_binary(path) as handle:
-        return orjson.loads(handle.read())
+    try:
+        with open_binary(path) as handle:
+            return orjson.loads(handle.read())
+    except (orjson.JSONDecodeError, OSError, EOFError) as error:
+        raise AdapterReject("bad_json", f"{path.name} is not one JSON document: {error}") from None
 
 
 def format_ts(moment: datetime) -> str:

@@ -1,0 +1,91 @@
+"""`agent-monitor convert`: turn OTel span files and tau logs into SPEC §1 JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from agent_monitor.cli import CommandError
+from agent_monitor.lib.adapters.detect import FORMATS, Format, detect_format, iter_source_records
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert OTel GenAI spans, tau-bench or tau2 logs into agent event JSON Lines",
+        description=(
+            "Convert log files into SPEC §1 events (JSON Lines). Items that cannot be converted "
+            "are listed on stderr with their position and reason; ingesting the original file "
+            "quarantines them. A tau2 run is written as the shadow of the base model's run "
+            "found next to it (gpt-4.1-finetuned_airline.json shadows gpt-4.1_airline.json)."
+        ),
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    parser.add_argument(
+        "--from", dest="source_format", default="auto",
+        choices=("auto", *[f for f in FORMATS if f != "jsonl"]),
+        help="input format (default: detect from content)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="output .jsonl (or .jsonl.gz)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _formats(inputs: list[Path], requested: str) -> list[Format]:
+    formats: list[Format] = []
+    for path in inputs:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        fmt = detect_format(path) if requested == "auto" else requested
+        if fmt == "jsonl":
+            raise CommandError(f"{path}: already agent event JSON Lines; ingest it directly")
+        formats.append(fmt)  # type: ignore[arg-type]
+    return formats
+
+
+def _open_output(path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        # mtime=0 and no file name in the header: the same input gives the same bytes.
+        return gzip.GzipFile(filename="", mode="wb", fileobj=path.open("wb"), mtime=0)
+    return path.open("wb")
+
+
+def convert_file(path: Path, fmt: Format, out: IO[bytes]) -> tuple[int, int]:
+    """Write one input's events to `out`; report its rejects on stderr; return the counts."""
+    records = iter_source_records(path, fmt)
+    assert records is not None
+    events = rejected = 0
+    for record in records:
+        if record.event is not None:
+            out.write(orjson.dumps(record.event, option=orjson.OPT_SORT_KEYS) + b"\n")
+            events += 1
+        else:
+            rejected += 1
+            print(f"{path}:{record.location}: {record.reject_reason}: {record.reject_detail}",
+                  file=sys.stderr)
+    return events, rejected
+
+
+def run(args: argparse.Namespace) -> int:
+    inputs: list[Path] = list(args.inputs)
+    formats = _formats(inputs, args.source_format)
+    partial = args.output.with_name(args.output.name + ".partial")
+    total_events = total_rejected = 0
+    with _open_output(partial) as out:
+        for path, fmt in zip(inputs, formats, strict=True):
+            events, rejected = convert_file(path, fmt, out)
+            total_events += events
+            total_rejected += rejected
+            print(f"{path}: {fmt}: {events} events, {rejected} rejected", file=sys.stderr)
+    if isinstance(out, gzip.GzipFile) and out.fileobj is not None:
+        out.fileobj.close()
+    os.replace(partial, args.output)
+    print(f"{args.output}: {total_events} events, {total_rejected} rejected", file=sys.stderr)
+    return 0
