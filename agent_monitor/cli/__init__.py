@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # `func` on the parser to a callable taking the parsed namespace and returning an exit code.
 SUBCOMMAND_MODULES = (
     "ingest",
+    "convert",
     "generate",
     "demo",
 )
