@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent_monitor.lib.metrics.rates import ratio
-from agent_monitor.lib.metrics.rows import Rows, as_rows, epoch_of, get, order_key
+from agent_monitor.lib.metrics.rows import Rows, as_datetime, as_rows, epoch_of, get, order_key
 
 STALL_AFTER_S = 30 * 60
 TERMINAL = ("completed", "failed", "abandoned")
@@ -69,7 +69,7 @@ def workflow_outcomes(
             stalled_at = epoch_of(last) + stall_after_s
             if now_epoch < stalled_at:
                 continue
-            ended_ts = last["ts"] + timedelta(seconds=stall_after_s)
+            ended_ts = as_datetime(last["ts"]) + timedelta(seconds=stall_after_s)
             ended = WorkflowOutcome(run_id, workflow_id, "stalled", ended_ts, stalled_at, agents)
         out.append(ended)
     return out

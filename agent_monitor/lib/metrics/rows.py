@@ -27,10 +27,7 @@ def is_missing(value: Any) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    try:
-        return value is pd.NA or value is pd.NaT
-    except TypeError:
-        return False
+    return value is pd.NA or value is pd.NaT
 
 
 def get(row: Row, key: str) -> Any:
@@ -75,6 +72,14 @@ def to_epoch(ts: datetime) -> float:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return (stamp - pd.Timestamp(0)).total_seconds()
+
+
+def as_datetime(ts: Any) -> datetime:
+    """A naive UTC datetime from a datetime, pandas Timestamp or ISO text."""
+    stamp = pd.Timestamp(ts)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
 
 
 def hour_of(ts: datetime) -> datetime:
