@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from agent_monitor.lib.metrics.completion import (
@@ -117,3 +118,13 @@ def test_completion_rates_per_window(
 
 def test_no_runs_is_no_data() -> None:
     assert completion_count([]).completion_rate is None
+
+
+def test_dataframe_inputs_give_the_same_outcomes() -> None:
+    outcomes = workflow_outcomes(pd.DataFrame(RUNS), pd.DataFrame(STEPS), epoch(12))
+    # r3 stalled: last event 10:50 + 30 min = 11:20, as a plain datetime
+    stalled = [o for o in outcomes if o.outcome == "stalled"]
+    assert [(o.workflow_run_id, o.ended_at, o.ended_at_epoch) for o in stalled] == [
+        ("r3", at(11, 20), epoch(11, 20))
+    ]
+    assert len(outcomes) == 5
