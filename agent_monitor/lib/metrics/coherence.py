@@ -100,7 +100,13 @@ def session_profile(events: Rows, rule: CoherenceFlagRule | None = None) -> Sess
     """Profile one session from its user_message and agent_response rows (any order)."""
     rule = rule or CoherenceFlagRule()
     rows = sorted(
-        (r for r in as_rows(events) if is_primary(r) and get(r, "turn") is not None),
+        (
+            r
+            for r in as_rows(events)
+            if r["event_type"] in ("user_message", "agent_response")
+            and is_primary(r)
+            and get(r, "turn") is not None
+        ),
         key=lambda r: (int(r["turn"]), r["event_type"] != "user_message", *order_key(r)),
     )
     intro = introduction_turns(rows)
