@@ -1,0 +1,1 @@
+"""Stage 1: sources → raw_events."""

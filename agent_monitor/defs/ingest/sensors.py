@@ -1,0 +1,102 @@
+"""Sensors that notice new input: files in the landing folder, and hours whose events changed."""
+
+
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+from sqlalchemy import select
+
+from agent_monitor.defs.ingest.jobs import ingest_job
+from agent_monitor.defs.partitions import hourly_partitions
+from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.lib.warehouse.tables_raw import raw_event_hours
+
+LANDING_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
+# A file still being written is left for a later tick.
+SETTLE_SECONDS = 5.0
+PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+
+
+def landing_files(folder: Path) -> dict[str, str]:
+    """path → "size:mtime_ns" for every candidate file under the landing folder."""
+    found: dict[str, str] = {}
+    for pattern in LANDING_PATTERNS:
+        for path in folder.rglob(pattern):
+            if path.is_file():
+                stat = path.stat()
+                found[str(path.resolve())] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return found
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def landing_folder_sensor(context: dg.SensorEvaluationContext, settings: MonitorSettings) -> dg.SensorResult:
+    """Start an ingestion run for files that are new or changed in the landing folder."""
+    folder = Path(settings.load().ingest.landing_folder)
+    if not folder.is_dir():
+        return dg.SensorResult(skip_reason=f"landing folder {folder} does not exist")
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    current = landing_files(folder)
+    now = time.time()
+    changed = sorted(
+        path
+        for path, identity in current.items()
+        if seen.get(path) != identity and now - int(identity.split(":")[1]) / 1e9 >= SETTLE_SECONDS
+    )
+    if not changed:
+        return dg.SensorResult(skip_reason="no new or changed files")
+    next_seen = dict(seen)
+    next_seen.update({path: current[path] for path in changed})
+    run_key = hashlib.sha256("\n".join(f"{p}={current[p]}" for p in changed).encode()).hexdigest()[:32]
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=run_key,
+                run_config=dg.RunConfig(ops={"ingest_files": {"config": {"paths": changed}}}),
+                tags={"agent_monitor/files": str(len(changed))},
+            )
+        ],
+        cursor=json.dumps(next_seen, sort_keys=True),
+    )
+
+
+@dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+def raw_events_update_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult:
+    """Report raw_events partitions whose events changed since the last tick (late data included)."""
+    state = json.loads(context.cursor) if context.cursor else {"after": 0, "future": {}}
+    after: int = state["after"]
+    future: dict[str, int] = state["future"]  # hour key → ingest id, for hours not yet begun
+    with warehouse.engine.connect() as connection:
+        rows = connection.execute(
+            select(raw_event_hours.c.hour, raw_event_hours.c.n_events, raw_event_hours.c.last_ingest_id)
+            .where(raw_event_hours.c.last_ingest_id > after)
+            .order_by(raw_event_hours.c.last_ingest_id, raw_event_hours.c.hour)
+        ).all()
+    changed = {row.hour.strftime(PARTITION_KEY_FORMAT): int(row.last_ingest_id) for row in rows}
+    changed = {**future, **changed}
+    if not changed:
+        return dg.SensorResult(skip_reason="no hour changed")
+    now_key = datetime.now(UTC).strftime(PARTITION_KEY_FORMAT)
+    events: list[dg.AssetMaterialization] = []
+    still_future: dict[str, int] = {}
+    for key, ingest_id in sorted(changed.items()):
+        if hourly_partitions.has_partition_key(key):
+            events.append(
+                dg.AssetMaterialization(
+                    asset_key="raw_events", partition=key, metadata={"ingest_id": ingest_id}
+                )
+            )
+        elif key > now_key:
+            still_future[key] = ingest_id
+        else:
+            context.log.warning(f"events in hour {key} are before the first partition; not built")
+    next_after = max([after, *(int(row.last_ingest_id) for row in rows)])
+    cursor = json.dumps({"after": next_after, "future": still_future}, sort_keys=True)
+    return dg.SensorResult(asset_events=events, cursor=cursor)

@@ -1,0 +1,106 @@
+"""Warehouse writes of one ingestion batch: events, quarantine, touched hours, the ledger."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from agent_monitor.lib.warehouse.tables_raw import (
+    ingestion_ledger,
+    quarantined_events,
+    raw_event_hours,
+    raw_events,
+)
+
+RAW_EVENT_COLUMNS = tuple(c.name for c in raw_events.columns)
+
+
+def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[str, str]:
+    """event_id → content_hash for the ids already in `raw_events`."""
+    if not event_ids:
+        return {}
+    statement = select(raw_events.c.event_id, raw_events.c.content_hash).where(
+        raw_events.c.event_id.in_(bindparam("ids", expanding=True))
+    )
+    return {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
+
+
+def event_hours(connection: Connection, event_ids: Iterable[str]) -> list[datetime]:
+    """The hours of the given events that are in `raw_events` (reviews and shadows touch them)."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return []
+    statement = select(raw_events.c.ts).where(raw_events.c.event_id.in_(bindparam("ids", expanding=True)))
+    return [hour_of(row.ts) for row in connection.execute(statement, {"ids": ids})]
+
+
+def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        full_rows = [{name: row.get(name) for name in RAW_EVENT_COLUMNS} for row in rows]
+        connection.execute(raw_events.insert(), full_rows)
+
+
+def insert_quarantine(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(quarantined_events.insert(), list(rows))
+
+
+def touch_hours(
+    connection: Connection,
+    event_counts: Counter[datetime],
+    other_hours: Iterable[datetime],
+    ingest_id: int,
+    now: datetime,
+) -> None:
+    """Record that these hours' inputs changed in this ingestion (the late-data signal)."""
+    counts = Counter(event_counts)
+    for hour in other_hours:
+        counts[hour] += 0
+    if not counts:
+        return
+    values = [
+        {"hour": hour, "n_events": n, "last_ingest_id": ingest_id, "updated_at": now}
+        for hour, n in sorted(counts.items())
+    ]
+    dialect = connection.dialect.name
+    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_factory(raw_event_hours)
+    statement = statement.on_conflict_do_update(
+        index_elements=[raw_event_hours.c.hour],
+        set_={
+            "n_events": raw_event_hours.c.n_events + statement.excluded.n_events,
+            "last_ingest_id": statement.excluded.last_ingest_id,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+    connection.execute(statement, values)
+
+
+def hour_of(ts: datetime) -> datetime:
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+def create_ledger_entry(connection: Connection, values: dict[str, Any]) -> int:
+    result = connection.execute(ingestion_ledger.insert().values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def update_ledger_entry(connection: Connection, ingest_id: int, values: dict[str, Any]) -> None:
+    connection.execute(
+        update(ingestion_ledger).where(ingestion_ledger.c.ingest_id == ingest_id).values(**values)
+    )
+
+
+def last_complete_ingestion(connection: Connection, source: str) -> Any:
+    statement = (
+        select(ingestion_ledger)
+        .where(ingestion_ledger.c.source == source, ingestion_ledger.c.status == "complete")
+        .order_by(ingestion_ledger.c.ingest_id.desc())
+        .limit(1)
+    )
+    return connection.execute(statement).first()

@@ -1,0 +1,197 @@
+"""Check one decoded event against SPEC §1 and turn it into a `raw_events` row."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from agent_monitor.lib.ingest import fields as spec
+from agent_monitor.lib.ingest.derive import derived_columns
+
+
+class Rejected(Exception):
+    """The event breaks the contract; `reason` is the machine-readable quarantine reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    row: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        return str(self.row["event_id"])
+
+
+def canonical_hash(event: dict[str, Any]) -> str:
+    """SHA-256 of the event's canonical JSON: key order and whitespace do not matter."""
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
+    """Validate one event; raises `Rejected` with the first contract violation found."""
+    if not isinstance(event, dict):
+        raise Rejected("bad_json", f"expected a JSON object, got {type(event).__name__}")
+    event_id = _required(event, "event_id")
+    if not isinstance(event_id, str):
+        raise Rejected("bad_type:event_id", "event_id must be a string")
+    if not 1 <= len(event_id) <= spec.MAX_EVENT_ID_LENGTH:
+        raise Rejected("out_of_range:event_id", f"event_id must be 1–128 characters, got {len(event_id)}")
+    event_type = _required(event, "event_type")
+    if event_type not in spec.EVENT_TYPES:
+        known = ", ".join(spec.EVENT_TYPES)
+        raise Rejected("unknown_event_type", f"event_type {str(event_type)[:100]!r} is not one of {known}")
+    ts = _timestamp(event, "ts", required=True)
+    assert ts is not None
+    for name in spec.REQUIRED_FIELDS[event_type]:
+        _required(event, name)
+    schema_version = event.get("schema_version", 1)
+    if schema_version is not None:
+        _check_int(schema_version, "schema_version")
+        if schema_version not in spec.SUPPORTED_SCHEMA_VERSIONS:
+            raise Rejected("out_of_range:schema_version", f"schema_version {schema_version} is not supported (1)")
+
+    named = set(spec.COMMON_FIELDS) | set(spec.TYPE_FIELDS[event_type])
+    row: dict[str, Any] = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "ts": ts.replace(tzinfo=None),
+        "ts_epoch": ts.timestamp(),
+        "schema_version": schema_version or 1,
+        "content_hash": canonical_hash(event),
+    }
+    for name in sorted(named - {"event_id", "event_type", "ts", "schema_version"}):
+        if name in event and event[name] is not None:
+            row.update(_typed_field(event_type, name, event[name]))
+    if event_type == "agent_response":
+        row.setdefault("status", "ok")
+        row.setdefault("deployment", "primary")
+        row["has_hallucination_flag"] = any(f.startswith("hallucination") for f in row.get("flags") or [])
+        row.update(derived_columns(event))
+        if not store_text:
+            row.pop("text", None)
+    extra = {k: v for k, v in event.items() if k not in named}
+    row["attributes"] = extra or None
+    return ValidEvent(row=row)
+
+
+def _required(event: dict[str, Any], name: str) -> Any:
+    if event.get(name) is None:
+        raise Rejected(f"missing_field:{name}", f"{name} is required on {event.get('event_type', 'every event')}")
+    return event[name]
+
+
+def _typed_field(event_type: str, name: str, value: Any) -> dict[str, Any]:
+    enum = spec.ENUMS.get((event_type, name))
+    if enum is not None:
+        if not isinstance(value, str):
+            raise Rejected(f"bad_type:{name}", f"{name} must be a string")
+        if value not in enum:
+            raise Rejected(f"out_of_range:{name}", f"{name} {value[:100]!r} is not one of {', '.join(enum)}")
+        return {name: value}
+    if name in spec.STRING_FIELDS:
+        if not isinstance(value, str):
+            raise Rejected(f"bad_type:{name}", f"{name} must be a string")
+        return {name: value}
+    if name in spec.STRING_LIST_FIELDS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Rejected(f"bad_type:{name}", f"{name} must be an array of strings")
+        return {name: value}
+    if name == "turn":
+        _check_int(value, name)
+        if value < 1:
+            raise Rejected("out_of_range:turn", f"turn must be ≥ 1, got {value}")
+        return {name: value}
+    if name in spec.NON_NEGATIVE_INT_FIELDS:
+        _check_int(value, name)
+        if value < 0:
+            raise Rejected(f"out_of_range:{name}", f"{name} must be ≥ 0, got {value}")
+        return {name: value}
+    if name == "confidence":
+        number = _check_number(value, name)
+        if not 0.0 <= number <= 1.0:
+            raise Rejected("out_of_range:confidence", f"confidence must be in [0, 1], got {number}")
+        return {name: number}
+    if name == "latency_ms":
+        number = _check_number(value, name)
+        if number < 0:
+            raise Rejected("out_of_range:latency_ms", f"latency_ms must be ≥ 0, got {number}")
+        return {name: number}
+    if name == "token_logprobs":
+        _check_logprobs(value, name)
+        return {}
+    if name == "top_logprobs":
+        if not isinstance(value, list):
+            raise Rejected("bad_type:top_logprobs", "top_logprobs must be an array of arrays")
+        for position in value:
+            _check_logprobs(position, name)
+        return {}
+    if name == "decision":
+        return _decision(value)
+    if name == "started_at":
+        return {name: _timestamp({name: value}, name, required=False).replace(tzinfo=None)}  # type: ignore[union-attr]
+    raise AssertionError(f"no rule for field {name}")  # pragma: no cover - fields.py and this agree
+
+
+def _decision(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Rejected("bad_type:decision", "decision must be an object {name, value, path}")
+    name = value.get("name")
+    if name is None:
+        raise Rejected("missing_field:decision.name", "decision.name is required")
+    if not isinstance(name, str):
+        raise Rejected("bad_type:decision.name", "decision.name must be a string")
+    path = value.get("path")
+    if path is not None and not isinstance(path, str):
+        raise Rejected("bad_type:decision.path", "decision.path must be a string")
+    decision_value = orjson.dumps(value.get("value"), option=orjson.OPT_SORT_KEYS).decode()
+    return {"decision_name": name, "decision_value": decision_value, "decision_path": path}
+
+
+def _check_int(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Rejected(f"bad_type:{name}", f"{name} must be an integer, got {str(value)[:100]!r}")
+
+
+def _check_number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Rejected(f"bad_type:{name}", f"{name} must be a number, got {str(value)[:100]!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise Rejected(f"out_of_range:{name}", f"{name} must be finite")
+    return number
+
+
+def _check_logprobs(value: Any, name: str) -> None:
+    if not isinstance(value, list):
+        raise Rejected(f"bad_type:{name}", f"{name} must be an array of numbers")
+    for item in value:
+        number = _check_number(item, name)
+        if number > 0:
+            raise Rejected(f"out_of_range:{name}", f"{name} values are log-probabilities (≤ 0), got {number}")
+
+
+def _timestamp(event: dict[str, Any], name: str, *, required: bool) -> datetime | None:
+    value = event.get(name)
+    if value is None:
+        if required:
+            raise Rejected(f"missing_field:{name}", f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise Rejected(f"bad_type:{name}", f"{name} must be an RFC 3339 timestamp string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} is not an RFC 3339 timestamp") from None
+    if parsed.tzinfo is None:
+        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} has no UTC offset or Z")
+    return parsed.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""The warehouse: table definitions, connection, and in-place schema upgrades."""

@@ -1,0 +1,67 @@
+"""Open the warehouse: any SQLAlchemy URL, an embedded SQLite file by default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DATABASE_URL_ENV_VAR = "AGENT_MONITOR_DATABASE_URL"
+HOME_ENV_VAR = "AGENT_MONITOR_HOME"
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be opened; the message says which URL and why."""
+
+
+def data_folder() -> Path:
+    """The project-local data folder: `$AGENT_MONITOR_HOME`, else `./data`."""
+    return Path(os.environ.get(HOME_ENV_VAR) or "data").resolve()
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_folder() / 'warehouse.db'}"
+
+
+def resolve_database_url(url: str | None = None) -> str:
+    """An explicit URL, else `AGENT_MONITOR_DATABASE_URL`, else the embedded SQLite file."""
+    return url or os.environ.get(DATABASE_URL_ENV_VAR) or default_database_url()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and metadata."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported as such
+        return "<unparsable database URL>"
+
+
+def create_warehouse_engine(url: str) -> Engine:
+    """An engine tuned for the dialect: WAL and a busy timeout on SQLite."""
+    try:
+        parsed = make_url(url)
+    except Exception as error:
+        raise WarehouseError(f"invalid database URL {redact(url)!r}: {error}") from error
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg2":
+        raise WarehouseError(
+            f"{redact(url)}: name the driver, e.g. postgresql+psycopg2://… "
+            "(SQLAlchemy would otherwise pick a driver that is not installed)"
+        )
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()

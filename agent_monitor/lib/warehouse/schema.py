@@ -1,0 +1,85 @@
+"""Create the warehouse schema, and upgrade an existing one in place without data loss.
+
+Every table is declared on one MetaData in a `tables_*.py` module of this package. On
+start-up the tool creates missing tables and indexes and adds columns that an older
+warehouse lacks (`ALTER TABLE … ADD COLUMN`, nullable), so a later release can add columns
+to an existing warehouse. Renames and type changes are not automatic: they need an explicit
+step in `sql/migrations/` (none so far).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Column, Engine, inspect, text
+from sqlalchemy.schema import CreateIndex
+
+import agent_monitor.lib.warehouse as warehouse_package
+from agent_monitor.lib.warehouse.metadata import metadata
+
+# Serialises concurrent upgrades (sensor ticks and runs starting together) on PostgreSQL.
+_UPGRADE_LOCK_KEY = 0x61676D6F6E  # "agmon"
+
+
+def load_table_modules() -> None:
+    """Import every `tables_*` module so that `metadata` knows every table."""
+    for module in pkgutil.iter_modules(warehouse_package.__path__):
+        if module.name.startswith("tables_"):
+            importlib.import_module(f"{warehouse_package.__name__}.{module.name}")
+
+
+def upgrade_schema(engine: Engine) -> list[str]:
+    """Bring the warehouse up to the declared schema; returns the DDL changes made."""
+    load_table_modules()
+    changes: list[str] = []
+    with _upgrade_lock(engine):
+        existing = set(inspect(engine).get_table_names())
+        missing_tables = [t for t in metadata.sorted_tables if t.name not in existing]
+        if missing_tables:
+            metadata.create_all(engine, tables=missing_tables)
+            changes += [f"create table {t.name}" for t in missing_tables]
+        inspector = inspect(engine)
+        for table in metadata.sorted_tables:
+            if table.name not in existing:
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    _add_column(engine, table.name, column)
+                    changes.append(f"add column {table.name}.{column.name}")
+            indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in indexes:
+                    with engine.begin() as connection:
+                        connection.execute(CreateIndex(index))
+                    changes.append(f"create index {index.name}")
+    return changes
+
+
+def _add_column(engine: Engine, table_name: str, column: Column) -> None:
+    column_type = column.type.compile(dialect=engine.dialect)
+    preparer = engine.dialect.identifier_preparer
+    statement = (
+        f"ALTER TABLE {preparer.quote(table_name)} "
+        f"ADD COLUMN {preparer.quote(column.name)} {column_type}"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+@contextmanager
+def _upgrade_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _UPGRADE_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _UPGRADE_LOCK_KEY})
+            connection.commit()

@@ -1,0 +1,138 @@
+"""Tables written by ingestion: accepted events, quarantine, the ledger, touched hours."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from agent_monitor.lib.warehouse.metadata import metadata
+from agent_monitor.lib.warehouse.types import JsonColumn
+
+# All timestamps are naive UTC. `ts_epoch` (seconds) duplicates `ts` so that SQL doing
+# arithmetic on time (buckets, gaps) is the same on every dialect.
+raw_events = Table(
+    "raw_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("event_type", String(32), nullable=False),
+    Column("ts", DateTime(), nullable=False),
+    Column("ts_epoch", Float(), nullable=False),
+    Column("agent_id", String()),
+    Column("agent_version", String()),
+    Column("session_id", String()),
+    Column("turn", Integer()),
+    Column("trace_id", String()),
+    Column("span_id", String()),
+    Column("schema_version", Integer(), nullable=False, default=1),
+    # agent_response
+    Column("confidence", Float()),
+    Column("confidence_source", String(32)),
+    Column("input_tokens", BigInteger()),
+    Column("output_tokens", BigInteger()),
+    Column("latency_ms", Float()),
+    Column("status", String(32)),
+    Column("error_type", String()),
+    Column("text", Text()),
+    Column("input_hash", String()),
+    Column("facts_referenced", JsonColumn),
+    Column("fields_requested", JsonColumn),
+    Column("decision_name", String()),
+    Column("decision_value", Text()),
+    Column("decision_path", String()),
+    Column("deployment", String(16)),
+    Column("shadow_of", String(128)),
+    Column("flags", JsonColumn),
+    Column("has_hallucination_flag", Boolean()),
+    # Derived at ingest from token logprobs and text (which need not be stored).
+    Column("output_entropy", Float()),
+    Column("entropy_source", String(32)),
+    Column("hedging_rate", Float()),
+    Column("repeated_trigram_rate", Float()),
+    # user_message
+    Column("facts_provided", JsonColumn),
+    Column("fields_provided", JsonColumn),
+    # review
+    Column("target_event_id", String(128)),
+    Column("verdict", String(32)),
+    Column("reviewer", String()),
+    # escalation
+    Column("kind", String(32)),
+    # workflow_run / workflow_step (and the response's own step link)
+    Column("workflow_id", String()),
+    Column("workflow_run_id", String()),
+    Column("step_id", String()),
+    Column("depends_on", JsonColumn),
+    Column("started_at", DateTime()),
+    # Fields the schema does not name, kept as they came.
+    Column("attributes", JsonColumn),
+    # Provenance and de-duplication.
+    Column("content_hash", String(64), nullable=False),
+    Column("ingest_id", Integer(), nullable=False),
+    Column("source_location", Integer()),
+)
+Index("ix_raw_events_ts_type", raw_events.c.ts, raw_events.c.event_type)
+Index("ix_raw_events_session", raw_events.c.session_id)
+Index("ix_raw_events_run", raw_events.c.workflow_run_id)
+Index("ix_raw_events_target", raw_events.c.target_event_id)
+Index("ix_raw_events_shadow_of", raw_events.c.shadow_of)
+Index("ix_raw_events_agent_ts", raw_events.c.agent_id, raw_events.c.ts)
+
+quarantined_events = Table(
+    "quarantined_events",
+    metadata,
+    Column("quarantine_id", Integer(), primary_key=True, autoincrement=True),
+    Column("ingest_id", Integer(), nullable=False),
+    Column("source", Text(), nullable=False),
+    Column("location", Integer(), nullable=False),
+    Column("reason", String(), nullable=False),
+    Column("detail", Text()),
+    Column("event_id", String()),
+    Column("raw_text", Text()),
+    Column("raw_length", BigInteger()),
+    Column("quarantined_at", DateTime(), nullable=False),
+)
+Index("ix_quarantined_ingest", quarantined_events.c.ingest_id)
+
+ingestion_ledger = Table(
+    "ingestion_ledger",
+    metadata,
+    Column("ingest_id", Integer(), primary_key=True, autoincrement=True),
+    Column("source", Text(), nullable=False),
+    Column("source_format", String(32), nullable=False),
+    Column("checksum", String(64)),
+    Column("size_bytes", BigInteger()),
+    Column("start_offset", BigInteger(), nullable=False, default=0),
+    Column("first_location", Integer(), nullable=False, default=1),
+    Column("lines_read", Integer(), nullable=False, default=0),
+    Column("accepted", Integer(), nullable=False, default=0),
+    Column("duplicates", Integer(), nullable=False, default=0),
+    Column("quarantined", Integer(), nullable=False, default=0),
+    Column("blank_lines", Integer(), nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("error", Text()),
+    Column("started_at", DateTime(), nullable=False),
+    Column("finished_at", DateTime()),
+)
+Index("ix_ledger_source", ingestion_ledger.c.source)
+
+# One row per UTC hour whose inputs changed: the late-data mechanism. An hour is touched by
+# an event in it, and by a review or shadow response about a response in it.
+raw_event_hours = Table(
+    "raw_event_hours",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("n_events", BigInteger(), nullable=False, default=0),
+    Column("last_ingest_id", Integer(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+)
+Index("ix_raw_event_hours_ingest", raw_event_hours.c.last_ingest_id)
