@@ -50,8 +50,8 @@ def _formats(inputs: list[Path], requested: str) -> list[Format]:
     return formats
 
 
-def _open_output(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
+def _open_output(path: Path, gzipped: bool) -> IO[bytes]:
+    if gzipped:
         # mtime=0 and no file name in the header: the same input gives the same bytes.
         return gzip.GzipFile(filename="", mode="wb", fileobj=path.open("wb"), mtime=0)
     return path.open("wb")
@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     inputs: list[Path] = list(args.inputs)
     formats = _formats(inputs, args.source_format)
     partial = args.output.with_name(args.output.name + ".partial")
+    gzipped = args.output.name.endswith(".gz")
     total_events = total_rejected = 0
-    with _open_output(partial) as out:
+    with _open_output(partial, gzipped) as out:
         for path, fmt in zip(inputs, formats, strict=True):
             events, rejected = convert_file(path, fmt, out)
             total_events += events
