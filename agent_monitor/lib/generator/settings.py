@@ -81,5 +81,25 @@ def validate(settings: GeneratorSettings) -> None:
             raise ValueError(f"incident {incident.kind}: needs at least one agent")
         if incident.kind == CASCADE and len(incident.agents) < 2:
             raise ValueError("cascade incident needs an upstream and at least one downstream agent")
+        if incident.start.tzinfo is None or incident.end.tzinfo is None:
+            raise ValueError(f"incident {incident.kind}: start and end must be timezone-aware")
         if incident.end <= incident.start:
             raise ValueError(f"incident {incident.kind}: end must be after start")
+        if incident.kind == CASCADE:
+            edges = workflow_edges(settings.workflows)
+            upstream = incident.agents[0]
+            for downstream in incident.agents[1:]:
+                if (upstream, downstream) not in edges:
+                    raise ValueError(f"cascade: no workflow step of {downstream} depends on {upstream}")
+
+
+def workflow_edges(workflows: tuple[WorkflowSpec, ...]) -> set[tuple[str, str]]:
+    """(upstream agent, downstream agent) pairs the workflow definitions can produce."""
+    edges = set()
+    for workflow in workflows:
+        agent_of = {step.step_id: step.agent_id for step in workflow.steps}
+        for step in workflow.steps:
+            for dep in step.depends_on:
+                if dep in agent_of and agent_of[dep] != step.agent_id:
+                    edges.add((agent_of[dep], step.agent_id))
+    return edges
