@@ -58,7 +58,7 @@ def _arguments(call: dict[str, Any], where: str) -> Any:
     try:
         return orjson.loads(raw) if isinstance(raw, str) else raw
     except orjson.JSONDecodeError:
-        raise AdapterReject(f"bad_json:{where}arguments", f"arguments {raw[:80]!r}") from None
+        raise AdapterReject("bad_json", f"{where}arguments {raw[:80]!r}") from None
 
 
 def _message(raw: dict[str, Any], position: int, start: datetime) -> Message:
