@@ -94,6 +94,7 @@ class AlertContext:
     reason: str
     trend: Sequence[float | None] = ()
     trend_hours: int = 1
+    trend_unit: str | None = None  # default: the rule's unit (P1 plots confidence, a ratio)
     projected_hours_to_breach: float | None = None
     partition_key: str | None = None
     trace_ids: Sequence[str] = ()
@@ -137,9 +138,10 @@ def alert_message(ctx: AlertContext, links: LinkSettings) -> SlackMessage:
     trend = sparkline(ctx.trend)
     if trend:
         last = [v for v in ctx.trend if v is not None]
+        unit = ctx.trend_unit or rule.unit
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"Trend, last {len(ctx.trend) * ctx.trend_hours} h: `{trend}` "
-            f"{format_value(rule.unit, last[0])} → {format_value(rule.unit, last[-1])}")}]})
+            f"{format_value(unit, last[0])} → {format_value(unit, last[-1])}")}]})
     if rule.predictive and not resolved and ctx.projected_hours_to_breach is not None:
         target = (f"the confidence floor {rule.confidence_floor:.2f}"
                   if rule.confidence_floor is not None else "its limit")
