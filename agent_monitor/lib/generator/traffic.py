@@ -53,12 +53,16 @@ def plan_sessions(
     for hour in range(hours):
         hour_ms = start_ms + hour * HOUR_MS
         for long, rate in ((False, agent.sessions_per_hour), (True, agent.long_sessions_per_hour)):
-            for _ in range(count_for_hour(rng, rate * scale)):
+            count = count_for_hour(rng, rate * scale)
+            for index in range(count):
+                # Long sessions start one per equal slice of the hour, so every hour has some
+                # responses past turn 50; short ones start anywhere in the hour.
+                offset = int((index + rng.random()) * HOUR_MS / count) if long else rng.randrange(HOUR_MS)
                 plan = SessionPlan(
                     session_id=ids.next("ses"),
                     agent=agent,
                     version=pick_version(rng, agent, hour / max(1, hours - 1)),
-                    start_ms=hour_ms + rng.randrange(HOUR_MS),
+                    start_ms=hour_ms + offset,
                     turns=session_length(rng, long),
                     trace_id=f"{rng.getrandbits(128):032x}",
                 )
