@@ -178,7 +178,7 @@ def _coerce(hint: Any, value: Any, dotted: str) -> Any:
             return None
         inner = [arg for arg in get_args(hint) if arg is not type(None)]
         hint, origin = inner[0], get_origin(inner[0])
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         # An empty YAML section (`slack:` with every child commented out) means defaults.
         return hint() if value is None else _build(hint, value, dotted)
     if origin is dict:

@@ -77,9 +77,9 @@ def _check_warning_side(
 ) -> None:
     base = CATALOGUE[name]
     threshold = _first(settings.threshold, inherited.threshold, base.threshold)
-    warning = _first(settings.warning_threshold, inherited.warning_threshold, None)
-    severity = _first(settings.severity, inherited.severity, base.severity)
-    if warning is None:
+    warning = _first(settings.warning_threshold, inherited.warning_threshold)
+    severity = settings.severity or inherited.severity or base.severity
+    if threshold is None or warning is None:
         return
     if severity != "critical":
         raise ConfigError(
@@ -94,7 +94,7 @@ def _check_warning_side(
         )
 
 
-def _first(*values: object) -> object:
+def _first(*values: float | None) -> float | None:
     for value in values:
         if value is not None:
             return value
