@@ -1,0 +1,71 @@
+"""The review queue asset: sampled primary responses with π, reasons and review status."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from agent_monitor.defs.ingest.assets import raw_events
+from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change, single_run_backfill
+from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.lib.reviews.build import rebuild_queue
+from agent_monitor.lib.reviews.summary import agent_markdown, reason_counts, status_counts
+
+PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+
+
+@dg.asset(
+    deps=[raw_events],
+    partitions_def=hourly_partitions,
+    automation_condition=rebuild_when_inputs_change,
+    backfill_policy=single_run_backfill,
+    group_name="reviews",
+    kinds={"sql"},
+)
+def review_queue(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
+) -> dg.MaterializeResult:
+    """Primary responses sampled for human review (SPEC §5), rebuilt a whole UTC day at a time."""
+    start, end = context.partition_time_window
+    now = datetime.now(UTC).replace(tzinfo=None)
+    result = rebuild_queue(
+        warehouse.engine,
+        start.replace(tzinfo=None),
+        end.replace(tzinfo=None),
+        settings.load().review,
+        now=now,
+    )
+    _report_sibling_hours(context, result.changed_hours, start.replace(tzinfo=None), end.replace(tzinfo=None))
+    statuses = status_counts(result.rows)
+    return dg.MaterializeResult(
+        metadata={
+            "days_rebuilt": dg.MetadataValue.text(", ".join(d.date().isoformat() for d in result.days)),
+            "sampled": dg.MetadataValue.int(len(result.rows)),
+            "pending": dg.MetadataValue.int(statuses["pending"]),
+            "reviewed": dg.MetadataValue.int(statuses["reviewed"]),
+            "expired": dg.MetadataValue.int(statuses["expired"]),
+            "by_reason": dg.MetadataValue.json(reason_counts(result.rows)),
+            "per_agent": dg.MetadataValue.md(agent_markdown(result.rows)),
+        }
+    )
+
+
+def _report_sibling_hours(
+    context: dg.AssetExecutionContext, hours: set[datetime], start: datetime, end: datetime
+) -> None:
+    """Hours outside the window whose reviewed rows changed are reported updated too.
+
+    Rebuilding a day can change the inclusion probability of reviewed items in the day's
+    other hours (the daily-minimum top-up rate); reporting those partitions lets whatever
+    reads them (M1) rebuild, through the same automation rule as late data.
+    """
+    for hour in sorted(h for h in hours if not start <= h < end):
+        key = hour.strftime(PARTITION_KEY_FORMAT)
+        if not hourly_partitions.has_partition_key(key):
+            continue
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=context.asset_key,
+                partition=key,
+                description="rows changed by a rebuild of another hour of the same day",
+            )
+        )

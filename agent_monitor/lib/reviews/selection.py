@@ -1,0 +1,131 @@
+"""Which primary responses enter the review queue: the SPEC §5 rule plus the daily minimum.
+
+A response is sampled by the rule when u < π. Then, per agent and UTC day with at least
+`daily_minimum` primary responses, the rule's samples are topped up to `daily_minimum` with
+the lowest-u responses the rule left out. The top-up is a simple random sample of k of the
+m responses the rule left out (u is uniform and independent of everything else), so each of
+them was topped up with probability r = k / m; a response's overall inclusion probability
+is then π + (1 − π) · r, and that is what every sampled response of the agent-day records
+(docs/reviews.md). Without a top-up, r = 0 and the inclusion probability is π.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent_monitor.lib.config import ReviewSettings
+from agent_monitor.lib.metrics.consistency import match_shadow_pairs
+from agent_monitor.lib.metrics.rows import as_datetime, get, is_primary, str_list
+from agent_monitor.lib.sampling import inclusion_probability, sampling_u
+
+DAILY_MINIMUM = "daily_minimum"
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """One primary response in the queue, before its review status is known."""
+
+    event_id: str
+    agent_id: str
+    ts: datetime
+    u: float
+    rule_probability: float
+    inclusion_probability: float
+    reasons: tuple[str, ...]
+    row: Mapping[str, Any]
+
+    @property
+    def topped_up(self) -> bool:
+        """True when the daily minimum, not the rule, put the response in the queue."""
+        return DAILY_MINIMUM in self.reasons
+
+
+def day_of(ts: datetime) -> datetime:
+    """Midnight UTC of the naive-UTC timestamp's day."""
+    return ts.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def disagreeing_primaries(primaries: list[Mapping[str, Any]], shadows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Event ids of primaries with a shadow that decides the same name with another value."""
+    return {p.primary_event_id for p in match_shadow_pairs(primaries, list(shadows)) if not p.agree}
+
+
+def rule_samples(
+    primaries: Iterable[Mapping[str, Any]],
+    shadows: Iterable[Mapping[str, Any]],
+    settings: ReviewSettings,
+) -> tuple[list[Sampled], list[Sampled]]:
+    """(sampled, not sampled) by the rule u < π, each response with its u and π."""
+    rows = [row for row in primaries if is_primary(row)]
+    disagreeing = disagreeing_primaries(rows, shadows)
+    sampled: list[Sampled] = []
+    left_out: list[Sampled] = []
+    for row in rows:
+        event_id = str(row["event_id"])
+        inclusion = inclusion_probability(
+            settings,
+            confidence=get(row, "confidence"),
+            decision_path=get(row, "decision_path"),
+            shadow_disagreement=event_id in disagreeing,
+            has_flags=bool(str_list(get(row, "flags"))),
+        )
+        item = Sampled(
+            event_id=event_id,
+            agent_id=str(row["agent_id"]),
+            ts=as_datetime(row["ts"]),
+            u=sampling_u(settings.salt, event_id),
+            rule_probability=inclusion.probability,
+            inclusion_probability=inclusion.probability,
+            reasons=inclusion.reasons,
+            row=row,
+        )
+        (sampled if item.u < item.rule_probability else left_out).append(item)
+    return sampled, left_out
+
+
+def select_queue(
+    primaries: Iterable[Mapping[str, Any]],
+    shadows: Iterable[Mapping[str, Any]],
+    settings: ReviewSettings,
+) -> list[Sampled]:
+    """The queue for the given responses: rule samples plus daily-minimum top-ups."""
+    sampled, left_out = rule_samples(primaries, shadows, settings)
+    groups: dict[tuple[str, datetime], tuple[list[Sampled], list[Sampled]]] = defaultdict(lambda: ([], []))
+    for item in sampled:
+        groups[(item.agent_id, day_of(item.ts))][0].append(item)
+    for item in left_out:
+        groups[(item.agent_id, day_of(item.ts))][1].append(item)
+    queue: list[Sampled] = []
+    for key in sorted(groups):
+        queue += top_up(*groups[key], daily_minimum=settings.daily_minimum)
+    return sorted(queue, key=lambda item: (item.ts, item.event_id))
+
+
+def top_up(sampled: list[Sampled], left_out: list[Sampled], *, daily_minimum: int) -> list[Sampled]:
+    """One agent-day's queue: the rule's samples, topped up by lowest u to the minimum."""
+    total = len(sampled) + len(left_out)
+    needed = daily_minimum - len(sampled) if total >= daily_minimum else 0
+    if needed <= 0:
+        return list(sampled)
+    chosen = sorted(left_out, key=lambda item: (item.u, item.event_id))[:needed]
+    rate = needed / len(left_out)
+    adjusted = [replace(item, inclusion_probability=_with_top_up(item, rate)) for item in sampled]
+    adjusted += [
+        replace(item, inclusion_probability=_with_top_up(item, rate), reasons=(*item.reasons, DAILY_MINIMUM))
+        for item in chosen
+    ]
+    return adjusted
+
+
+def _with_top_up(item: Sampled, rate: float) -> float:
+    """π + (1 − π) · r, capped at 1 against rounding."""
+    return min(1.0, item.rule_probability + (1.0 - item.rule_probability) * rate)
+
+
+def expires_at(ts: datetime, settings: ReviewSettings) -> datetime:
+    """When a still-unreviewed item stops being worth reviewing: ts + expiry_days."""
+    return ts + timedelta(days=settings.expiry_days)
