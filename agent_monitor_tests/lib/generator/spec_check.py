@@ -76,17 +76,13 @@ def problems(event: dict[str, Any]) -> list[str]:
 
 def _response_problems(event: dict[str, Any]) -> list[str]:
     found = []
-    if "confidence" in event and not (
-        _is_number(event["confidence"]) and 0 <= event["confidence"] <= 1
-    ):
+    if "confidence" in event and not (_is_number(event["confidence"]) and 0 <= event["confidence"] <= 1):
         found.append("confidence")
     logprobs = event.get("token_logprobs")
     if logprobs is not None and not all(_is_number(v) and v <= 0 for v in logprobs):
         found.append("token_logprobs")
     tops = event.get("top_logprobs")
-    if tops is not None and not all(
-        isinstance(p, list) and all(_is_number(v) and v <= 0 for v in p) for p in tops
-    ):
+    if tops is not None and not all(isinstance(p, list) and all(_is_number(v) and v <= 0 for v in p) for p in tops):
         found.append("top_logprobs")
     for name in ("input_tokens", "output_tokens"):
         if name in event and (not isinstance(event[name], int) or event[name] < 0):
@@ -98,8 +94,7 @@ def _response_problems(event: dict[str, Any]) -> list[str]:
             found.append(name)
     decision = event.get("decision")
     if decision is not None and not (
-        isinstance(decision, dict)
-        and all(isinstance(decision.get(k), str) for k in ("name", "value", "path"))
+        isinstance(decision, dict) and all(isinstance(decision.get(k), str) for k in ("name", "value", "path"))
     ):
         found.append("decision")
     if (event.get("deployment") == "shadow") != ("shadow_of" in event):

@@ -63,9 +63,7 @@ def test_id_maker_is_stable_and_unique() -> None:
         (10.0, 0.40, 0.30, 1.0),
     ],
 )
-def test_drift_shape(
-    hours_in: float, confidence_drop: float, accuracy_gap: float, entropy: float
-) -> None:
+def test_drift_shape(hours_in: float, confidence_drop: float, accuracy_gap: float, entropy: float) -> None:
     state = drift_shape(hours_in)
     assert state.confidence_drop == pytest.approx(confidence_drop)
     assert state.accuracy_gap == pytest.approx(accuracy_gap)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,8 +66,6 @@ def test_one_file_per_utc_day_sorted_by_ts(small: tuple[Path, GroundTruth]) -> N
 
 
 def read_events_of(path: Path) -> list[dict[str, Any]]:
-    import json
-
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -144,8 +143,7 @@ def test_reviews_are_exactly_the_sampled_primary_responses(events: list[dict[str
     disagreeing = {
         e["shadow_of"]
         for e in events
-        if e.get("deployment") == "shadow"
-        and e["decision"]["value"] != by_id[e["shadow_of"]]["decision"]["value"]
+        if e.get("deployment") == "shadow" and e["decision"]["value"] != by_id[e["shadow_of"]]["decision"]["value"]
     }
     settings = ReviewSettings()
     sampled = set()

@@ -70,13 +70,7 @@ def test_settings_default_to_default_incidents_and_allow_none() -> None:
         ),
         (
             # no workflow step of triage-router depends on a billing-agent step
-            {
-                "incidents": (
-                    IncidentSpec(
-                        "cascade", ("billing-agent", "triage-router"), START, START + timedelta(1)
-                    ),
-                )
-            },
+            {"incidents": (IncidentSpec("cascade", ("billing-agent", "triage-router"), START, START + timedelta(1)),)},
             "depends on",
         ),
         (
