@@ -1,0 +1,85 @@
+"""Export pending review items for reviewers, as CSV or JSON Lines."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+import orjson
+from sqlalchemy import Engine, select
+
+from agent_monitor.lib.alerting.blocks import trace_url
+from agent_monitor.lib.reviews.status import PENDING
+from agent_monitor.lib.warehouse.tables_reviews import review_queue
+
+EXPORT_COLUMNS = (
+    "event_id", "agent_id", "agent_version", "session_id", "ts", "confidence",
+    "decision_name", "decision_path", "decision_value", "reasons", "trace_url",
+    "verdict", "reviewer", "note",
+)
+FORMATS = ("csv", "jsonl")
+
+
+def pending_items(
+    engine: Engine, *, now: datetime, agents: Sequence[str] = (), limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Pending, unexpired queue items (optionally of some agents), oldest first."""
+    queue = review_queue.c
+    statement = select(review_queue).where(queue.status == PENDING, queue.expires_at >= now)
+    if agents:
+        statement = statement.where(queue.agent_id.in_(sorted(set(agents))))
+    statement = statement.order_by(queue.ts, queue.event_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(statement).mappings()]
+
+
+def export_record(item: Mapping[str, Any], trace_url_template: str = "") -> dict[str, Any]:
+    """One exported item: what a reviewer needs, and empty verdict/reviewer/note to fill in."""
+    trace_id = item.get("trace_id")
+    return {
+        "event_id": item["event_id"],
+        "agent_id": item["agent_id"],
+        "agent_version": item.get("agent_version"),
+        "session_id": item.get("session_id"),
+        "ts": format_ts(item["ts"]),
+        "confidence": item.get("confidence"),
+        "decision_name": item.get("decision_name"),
+        "decision_path": item.get("decision_path"),
+        "decision_value": item.get("decision_value"),
+        "reasons": list(item.get("reasons") or []),
+        "trace_url": trace_url(trace_url_template, trace_id) if trace_id and trace_url_template else None,
+        "verdict": "",
+        "reviewer": "",
+        "note": "",
+    }
+
+
+def write_export(records: Sequence[Mapping[str, Any]], stream: TextIO, file_format: str) -> None:
+    """Write records as CSV (reasons joined by ';', empty cells for nulls) or JSON Lines."""
+    if file_format == "jsonl":
+        for record in records:
+            stream.write(orjson.dumps(record).decode() + "\n")
+        return
+    if file_format != "csv":
+        raise ValueError(f"unknown export format {file_format!r}; expected one of {', '.join(FORMATS)}")
+    writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _cell(k, record.get(k)) for k in EXPORT_COLUMNS})
+
+
+def format_ts(ts: datetime) -> str:
+    """RFC 3339 UTC with microseconds and `Z`, the one form the project writes."""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "reasons":
+        return ";".join(value)
+    return str(value)
