@@ -1,0 +1,96 @@
+"""agent_health rows: each rule's status for an agent and hour, and the overall status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from agent_monitor.lib.alerting.rules import RuleSet, RuleStatus, evaluate
+from agent_monitor.lib.health.values import (
+    RuleValue,
+    edge_values,
+    metric_values,
+    signal_values,
+)
+
+# Worst first: the overall status is the first of these that any rule has.
+STATUS_ORDER: tuple[str, ...] = ("critical", "warning", "ok", "no_data")
+
+
+def overall_status(statuses: Sequence[str]) -> str:
+    """Worst status among the rules; no_data only when every rule is no_data (or none exist)."""
+    for status in STATUS_ORDER:
+        if status in statuses:
+            return status
+    return "no_data"
+
+
+def _judge(rules: RuleSet, agent_id: str, measured: RuleValue) -> tuple[dict[str, Any], str]:
+    rule = rules.for_agent(agent_id, measured.rule)
+    verdict: RuleStatus = evaluate(rule, measured.value, measured.n_samples,
+                                   decision_path=measured.decision_path,
+                                   p_value=measured.p_value)
+    reason = verdict.reason
+    if measured.hours_to_breach is not None and rule.confidence_floor is not None:
+        reason += (f"; the fitted line reaches the confidence floor {rule.confidence_floor:g} "
+                   f"in {measured.hours_to_breach:.1f} h")
+    row = {
+        "agent_id": agent_id,
+        "rule": measured.rule,
+        "scope": measured.scope,
+        "status": verdict.status,
+        "severity": rule.severity,
+        "value": measured.value,
+        "threshold": verdict.threshold,
+        "direction": rule.direction,
+        "n_samples": measured.n_samples,
+        "min_samples": rule.min_samples,
+        "hours_to_breach": measured.hours_to_breach,
+        "reason": reason,
+    }
+    # A breach that may not page (a non-critical decision path) does not colour the agent.
+    counted = verdict.status if verdict.alertable or verdict.status == "no_data" else "ok"
+    return row, counted
+
+
+def rule_windows(rules: RuleSet, agent_id: str) -> dict[str, int]:
+    """The trailing window (hours) of each rule for the agent."""
+    return {name: rules.for_agent(agent_id, name).window_hours for name in rules.names()}
+
+
+def agent_health_rows(
+    hour: datetime,
+    agent_id: str,
+    metric_hours: Mapping[datetime, Mapping[str, Any]],
+    signals: Mapping[str, Any] | None,
+    edges: Sequence[Mapping[str, Any]],
+    rules: RuleSet,
+) -> list[dict[str, Any]]:
+    """One row per rule (and per scope) plus the 'overall' row, for one agent and hour."""
+    measured = [
+        *metric_values(metric_hours, hour, rule_windows(rules, agent_id)),
+        *signal_values(signals),
+        *edge_values(edges),
+    ]
+    rows: list[dict[str, Any]] = []
+    counted: list[tuple[str, str]] = []
+    for value in measured:
+        row, status = _judge(rules, agent_id, value)
+        rows.append(row)
+        counted.append((status, value.rule if not value.scope else f"{value.rule}[{value.scope}]"))
+    worst = overall_status([s for s, _ in counted])
+    breaching = [f"{name} ({s})" for s, name in counted if s in ("critical", "warning")]
+    with_data = sum(1 for s, _ in counted if s != "no_data")
+    if breaching:
+        reason = f"{len(breaching)} rule(s) breaching: {', '.join(breaching)}"
+    elif with_data:
+        reason = f"all {with_data} rule(s) with enough data are ok"
+    else:
+        reason = "no rule has enough data"
+    rows.append({
+        "agent_id": agent_id, "rule": "overall", "scope": "", "status": worst,
+        "severity": None, "value": None, "threshold": None, "direction": None,
+        "n_samples": with_data, "min_samples": None, "hours_to_breach": None, "reason": reason,
+    })
+    return [{"hour": hour, **row} for row in rows]

@@ -1,0 +1,1 @@
+"""Warehouse reads and writes behind the signal, cascade and health assets."""

@@ -1,0 +1,57 @@
+"""Read agent_metrics_hourly over a window, summed across agent versions per hour × agent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly
+
+# Numerators and denominators: summed across versions (and later across hours) exactly.
+SUMMED_COLUMNS: tuple[str, ...] = (
+    "n_responses", "n_reviewed", "m1_weight_sum", "m1_weighted_confidence_sum",
+    "m1_weighted_correct_sum", "n_late_responses", "m2_early_refs", "m2_recent_refs",
+    "n_shadow_pairs", "n_shadow_disagreements", "n_hallucination_flagged", "n_runs_ended",
+    "n_runs_completed", "n_incidents_recovered", "m6_recovery_seconds_sum", "n_sessions",
+    "n_handoff_sessions", "n_abandon_sessions", "n_confidence", "confidence_sum", "n_entropy",
+    "entropy_sum", "n_hedging", "hedging_sum", "n_trigram", "trigram_sum", "n_output_tokens",
+    "output_tokens_sum", "user_turns", "active_session_minutes",
+)
+# Ages are not additive: the oldest open incident of any version.
+MAXED_COLUMNS: tuple[str, ...] = ("m6_open_incident_age_seconds",)
+
+AgentHours = dict[str, dict[datetime, dict[str, Any]]]
+
+
+def read_agent_hours(connection: Connection, start: datetime, end: datetime) -> AgentHours:
+    """{agent: {hour: {column: value}}} for hours in [start, end); NULL sums stay None."""
+    table = agent_metrics_hourly
+    columns = [func.sum(table.c[name]).label(name) for name in SUMMED_COLUMNS]
+    columns += [func.max(table.c[name]).label(name) for name in MAXED_COLUMNS]
+    query = (
+        select(table.c.agent_id, table.c.hour, *columns)
+        .where(table.c.hour >= start, table.c.hour < end)
+        .group_by(table.c.agent_id, table.c.hour)
+        .order_by(table.c.agent_id, table.c.hour)
+    )
+    result: AgentHours = {}
+    for row in connection.execute(query).mappings():
+        values = {k: v for k, v in row.items() if k not in ("agent_id", "hour")}
+        result.setdefault(row["agent_id"], {})[row["hour"]] = values
+    return result
+
+
+def total(hours: Mapping[datetime, Mapping[str, Any]], column: str) -> float | None:
+    """Sum of a column over the given hours; None when no hour has a value."""
+    values = [h[column] for h in hours.values() if h.get(column) is not None]
+    return float(sum(values)) if values else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when the denominator is missing or 0 (no data)."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
