@@ -16,6 +16,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from agent_monitor.lib.warehouse.connection import data_folder
+
 CONFIG_ENV_VAR = "AGENT_MONITOR_CONFIG"
 DEFAULT_CONFIG_FILENAME = "agent_monitor.yaml"
 
@@ -45,10 +47,31 @@ class ReviewSettings:
     critical_paths: tuple[str, ...] = ("approval", "routing", "compliance")
 
 
+def default_dashboard_path() -> Path:
+    """Where the dashboard page is written by default: `<data folder>/dashboard/index.html`."""
+    return data_folder() / "dashboard" / "index.html"
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """The static health dashboard page: how many hours it shows and where it is written."""
+
+    window_hours: int = 72
+    output_path: str = ""  # '' means default_dashboard_path()
+
+    def __post_init__(self) -> None:
+        if self.window_hours < 1:
+            raise ConfigError(f"dashboard.window_hours: must be at least 1, got {self.window_hours}")
+
+    def resolved_output_path(self) -> Path:
+        return Path(self.output_path).resolve() if self.output_path else default_dashboard_path()
+
+
 @dataclass(frozen=True)
 class LinkSettings:
     dagster_ui_base_url: str = "http://localhost:3000"
-    dashboard_url: str = "file://data/dashboard/index.html"
+    # Default: a file:// URL of the page the dashboard asset writes (see DashboardSettings).
+    dashboard_url: str = field(default_factory=lambda: default_dashboard_path().as_uri())
     trace_url_template: str = ""
     runbook_url: str = ""
 
@@ -114,6 +137,7 @@ class MonitorConfig:
     agents: dict[str, AgentSettings] = field(default_factory=dict)
     slack: SlackSettings = field(default_factory=SlackSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     source_path: str | None = None
 
 
@@ -143,6 +167,12 @@ def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
     try:
         config: MonitorConfig = _build(MonitorConfig, raw, key_path="")
         _check_alerting(config)
+        if "dashboard_url" not in ((raw.get("links") or {}) if isinstance(raw, dict) else {}):
+            # Links follow a configured output path unless a URL is given explicitly.
+            url = config.dashboard.resolved_output_path().as_uri()
+            config = dataclasses.replace(
+                config, links=dataclasses.replace(config.links, dashboard_url=url)
+            )
         return config
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
