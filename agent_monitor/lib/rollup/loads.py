@@ -1,0 +1,182 @@
+"""Row pulls for the stateful metrics: only the rows a window (plus look-back) needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, and_, column, func, inspect, or_, select, table
+
+from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
+
+CHUNK = 500
+PRIMARY = func.coalesce(ev.c.deployment, "primary") != "shadow"
+SESSION_COLUMNS = (
+    "event_id",
+    "event_type",
+    "ts",
+    "ts_epoch",
+    "agent_id",
+    "agent_version",
+    "session_id",
+    "turn",
+    "deployment",
+    "facts_referenced",
+    "fields_requested",
+    "facts_provided",
+    "fields_provided",
+)
+RUN_COLUMNS = (
+    "event_id",
+    "event_type",
+    "ts",
+    "ts_epoch",
+    "agent_id",
+    "workflow_id",
+    "workflow_run_id",
+    "status",
+)
+
+
+def _columns(names: Sequence[str]) -> list[Column[Any]]:
+    return [ev.c[name] for name in names]
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _dicts(connection: Connection, statement: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in connection.execute(statement)]
+
+
+def late_response_sessions(connection: Connection, start: datetime, end: datetime) -> set[str]:
+    """Sessions with a primary response at turn >= 50 in [start, end)."""
+    statement = (
+        select(ev.c.session_id)
+        .distinct()
+        .where(ev.c.event_type == "agent_response", PRIMARY, ev.c.turn >= 50)
+        .where(ev.c.session_id.is_not(None), ev.c.ts >= start, ev.c.ts < end)
+    )
+    return {str(row[0]) for row in connection.execute(statement)}
+
+
+def session_events(
+    connection: Connection, session_ids: Iterable[str], since: datetime, end: datetime | None
+) -> list[dict[str, Any]]:
+    """User messages and responses (shadows included; the profiler drops them) of sessions."""
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(session_ids):
+        statement = select(*_columns(SESSION_COLUMNS)).where(
+            ev.c.session_id.in_(chunk),
+            ev.c.event_type.in_(("user_message", "agent_response")),
+            ev.c.ts >= since,
+        )
+        if end is not None:
+            statement = statement.where(ev.c.ts < end)
+        rows += _dicts(connection, statement)
+    return rows
+
+
+def session_escalation_times(
+    connection: Connection, session_ids: Iterable[str], since: datetime
+) -> list[dict[str, Any]]:
+    """Escalation events of sessions (they count as session activity for first/last ts)."""
+    rows: list[dict[str, Any]] = []
+    for chunk in _chunks(session_ids):
+        statement = select(ev.c.session_id, ev.c.ts, ev.c.ts_epoch).where(
+            ev.c.session_id.in_(chunk), ev.c.event_type == "escalation", ev.c.ts >= since
+        )
+        rows += _dicts(connection, statement)
+    return rows
+
+
+def run_events(
+    connection: Connection, touched_since: datetime, since: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Events in [since, end) of the runs with a run or step event in [touched_since, end)."""
+    kinds = ("workflow_run", "workflow_step")
+    touched = (
+        select(ev.c.workflow_run_id)
+        .where(ev.c.event_type.in_(kinds), ev.c.workflow_run_id.is_not(None))
+        .where(ev.c.ts >= touched_since, ev.c.ts < end)
+        .distinct()
+    )
+    statement = select(*_columns(RUN_COLUMNS)).where(
+        ev.c.event_type.in_(kinds),
+        ev.c.workflow_run_id.in_(touched),
+        ev.c.ts >= since,
+        ev.c.ts < end,
+    )
+    return _dicts(connection, statement)
+
+
+def agent_outcomes(connection: Connection, since: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Primary responses and workflow steps in [since, end): M6 outcome candidates."""
+    statement = select(
+        ev.c.event_id, ev.c.event_type, ev.c.ts_epoch, ev.c.agent_id, ev.c.status, ev.c.deployment
+    ).where(
+        ev.c.agent_id.is_not(None),
+        ev.c.ts >= since,
+        ev.c.ts < end,
+        or_(
+            and_(ev.c.event_type == "agent_response", PRIMARY),
+            ev.c.event_type == "workflow_step",
+        ),
+    )
+    return _dicts(connection, statement)
+
+
+def reviewed_window_responses(
+    connection: Connection, start: datetime, end: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Primary responses in [start, end) with a confidence and a review, and their reviews."""
+    reviewed = select(ev.c.target_event_id).where(ev.c.event_type == "review")
+    responses = _dicts(
+        connection,
+        select(
+            ev.c.event_id,
+            ev.c.event_type,
+            ev.c.ts,
+            ev.c.ts_epoch,
+            ev.c.agent_id,
+            ev.c.agent_version,
+            ev.c.confidence,
+            ev.c.deployment,
+        ).where(
+            ev.c.event_type == "agent_response",
+            PRIMARY,
+            ev.c.confidence.is_not(None),
+            ev.c.ts >= start,
+            ev.c.ts < end,
+            ev.c.event_id.in_(reviewed),
+        ),
+    )
+    reviews: list[dict[str, Any]] = []
+    for chunk in _chunks(str(r["event_id"]) for r in responses):
+        reviews += _dicts(
+            connection,
+            select(ev.c.event_id, ev.c.ts, ev.c.ts_epoch, ev.c.target_event_id, ev.c.verdict).where(
+                ev.c.event_type == "review", ev.c.target_event_id.in_(chunk)
+            ),
+        )
+    return responses, reviews
+
+
+def inclusion_probabilities(connection: Connection, event_ids: Iterable[str]) -> dict[str, float]:
+    """π per event_id from `review_queue` when that table exists; absent ids mean π = 1."""
+    if not inspect(connection).has_table("review_queue"):
+        return {}
+    queue = table("review_queue", column("event_id"), column("inclusion_probability"))
+    out: dict[str, float] = {}
+    for chunk in _chunks(event_ids):
+        statement = select(queue.c.event_id, queue.c.inclusion_probability).where(
+            queue.c.event_id.in_(chunk)
+        )
+        for event_id, pi in connection.execute(statement):
+            if pi is not None and 0.0 < float(pi) <= 1.0:
+                out[str(event_id)] = float(pi)
+    return out

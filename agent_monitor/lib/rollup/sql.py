@@ -1,0 +1,46 @@
+"""The aggregating SQL of sql/metrics/: load a query for the engine's dialect and run it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+SQL_FOLDER = Path(__file__).resolve().parents[3] / "sql" / "metrics"
+
+# Dialect fragments substituted into the SQL text. They are fixed expressions, never values:
+# every value is a bound parameter (:start, :end). The hour bucket is the epoch second of the
+# hour's start, computed from ts_epoch (FLOOR on PostgreSQL; on SQLite CAST truncates, which
+# is floor for the positive epochs of any real event).
+HOUR_BUCKET = {
+    "postgresql": "(FLOOR({alias}.ts_epoch / 3600) * 3600)",
+    "sqlite": "(CAST({alias}.ts_epoch / 3600 AS INTEGER) * 3600)",
+}
+
+
+@cache
+def query_text(name: str, dialect: str) -> str:
+    """The SQL of `name` for a dialect: `name.<dialect>.sql` if present, else `name.sql`."""
+    if dialect not in HOUR_BUCKET:
+        raise ValueError(f"unsupported warehouse dialect {dialect!r} (sqlite, postgresql)")
+    specific = SQL_FOLDER / f"{name}.{dialect}.sql"
+    path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
+    fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p")}
+    return path.read_text(encoding="utf-8").format(**fragments)
+
+
+def run_query(
+    connection: Connection, name: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Rows of an aggregating query over the window [start, end) (naive UTC), as dicts."""
+    statement = text(query_text(name, connection.dialect.name))
+    result = connection.execute(statement, {"start": start, "end": end})
+    return [dict(row._mapping) for row in result]
+
+
+def hour_from_epoch(epoch: float) -> datetime:
+    """The naive UTC datetime of an hour bucket (epoch seconds)."""
+    return datetime.fromtimestamp(int(round(float(epoch))), UTC).replace(tzinfo=None)

@@ -1,0 +1,37 @@
+"""Replace a window's rows of a rollup table in one transaction (never append twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete
+
+CHUNK = 500
+
+
+def replace_window(
+    connection: Connection,
+    table: Table,
+    start: datetime,
+    end: datetime,
+    rows: Sequence[dict[str, Any]],
+    built_at: datetime,
+) -> int:
+    """Delete the rows whose `hour` is in [start, end) and insert `rows` stamped built_at.
+
+    The caller owns the transaction, so readers see either the old rows or the new ones.
+    """
+    connection.execute(delete(table).where(table.c.hour >= start, table.c.hour < end))
+    names = [c.name for c in table.columns if c.name != "built_at"]
+    stamped = [{**{n: r.get(n) for n in names}, "built_at": built_at} for r in rows]
+    for i in range(0, len(stamped), CHUNK):
+        connection.execute(table.insert(), stamped[i : i + CHUNK])
+    return len(stamped)
+
+
+def delete_keys(connection: Connection, table: Table, column: str, keys: Sequence[str]) -> None:
+    """Delete rows by key, e.g. sessions that a later hour now owns."""
+    for i in range(0, len(keys), CHUNK):
+        connection.execute(delete(table).where(table.c[column].in_(list(keys[i : i + CHUNK]))))
