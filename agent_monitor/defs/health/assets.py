@@ -41,7 +41,7 @@ def agent_health(
     """Per hour × agent × rule × scope: ok / warning / critical / no_data with value and reason."""
     start, end = (t.replace(tzinfo=None) for t in context.partition_time_window)
     rules = RuleSet.from_config(settings.load())
-    lookback = max(max(rule_windows(rules, a).values()) for a in (None, *rules.agents))  # type: ignore[arg-type]
+    lookback = max(max(rule_windows(rules, a).values()) for a in (None, *rules.agents))
     hours = [start + HOUR * i for i in range(int((end - start) / HOUR))]
     rows = []
     with warehouse.engine.begin() as connection:

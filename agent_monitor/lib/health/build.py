@@ -8,6 +8,7 @@ from typing import Any
 
 from agent_monitor.lib.alerting.rules import RuleSet, RuleStatus, evaluate
 from agent_monitor.lib.health.values import (
+    METRIC_RULES,
     RuleValue,
     edge_values,
     metric_values,
@@ -54,9 +55,9 @@ def _judge(rules: RuleSet, agent_id: str, measured: RuleValue) -> tuple[dict[str
     return row, counted
 
 
-def rule_windows(rules: RuleSet, agent_id: str) -> dict[str, int]:
-    """The trailing window (hours) of each rule for the agent."""
-    return {name: rules.for_agent(agent_id, name).window_hours for name in rules.names()}
+def rule_windows(rules: RuleSet, agent_id: str | None) -> dict[str, int]:
+    """The trailing window (hours) of each metric rule (M1–M7) for the agent."""
+    return {name: rules.for_agent(agent_id, name).window_hours for name in METRIC_RULES}
 
 
 def agent_health_rows(

@@ -11,6 +11,10 @@ from agent_monitor.lib.alerting.rules import m6_value
 from agent_monitor.lib.signal_rollup.metrics_window import ratio, total
 
 HOUR = timedelta(hours=1)
+METRIC_RULES: tuple[str, ...] = (
+    "m1_confidence_divergence", "m2_context_coherence", "m3_decision_disagreement",
+    "m4_hallucination_rate", "m5_workflow_completion", "m6_recovery_time", "m7_escalation_rate",
+)
 Hours = Mapping[datetime, Mapping[str, Any]]
 
 
