@@ -95,7 +95,7 @@ def _jsonl_records(text: str, bad: list[BadRow]) -> Iterator[tuple[int, Mapping[
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            bad.append(BadRow(number, f"bad JSON: {error}"))
+            bad.append(BadRow(number, f"bad JSON at column {error.colno}"))
             continue
         if not isinstance(record, dict):
             bad.append(BadRow(number, f"expected a JSON object, got {type(record).__name__}"))
