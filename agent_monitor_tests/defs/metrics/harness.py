@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from sqlalchemy import Table, select
 
 from agent_monitor.defs.ingest.assets import raw_events as raw_events_spec
@@ -36,6 +40,7 @@ class Seeded:
         self.folder = folder
         self.n_files = 0
         self.engine = open_warehouse(url)
+        (folder / "none.yaml").write_text("{}\n")
 
     def ingest(self, events: list[dict[str, Any]]) -> None:
         self.n_files += 1
@@ -48,7 +53,9 @@ class Seeded:
         if last is None:
             kwargs["partition_key"] = first
         else:
-            kwargs["partition_key_range"] = dg.PartitionKeyRange(first, last)
+            # One run over the range, as a single-run backfill launches it.
+            kwargs["tags"] = {ASSET_PARTITION_RANGE_START_TAG: first,
+                              ASSET_PARTITION_RANGE_END_TAG: last}
         result = dg.materialize(
             [*ASSETS, *CHECKS],
             selection=selection or METRIC_ASSETS,
