@@ -1,0 +1,1 @@
+"""Alerting wiring: the alert sensor over agent_health and the digest schedule."""

@@ -1,0 +1,71 @@
+"""The digest: per-agent health of the period against the previous one, queued in the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine
+
+from agent_monitor.lib.alert_store import outbox
+from agent_monitor.lib.alert_store.alerts import firing_alerts
+from agent_monitor.lib.alert_store.evaluations import scope_label, scope_of
+from agent_monitor.lib.alert_store.health import health_between, latest_health_hour, review_backlog
+from agent_monitor.lib.alerting.blocks import SlackMessage
+from agent_monitor.lib.alerting.catalogue import CATALOGUE, DIGEST_RULES
+from agent_monitor.lib.alerting.digest import AgentHealth, FiringAlert, digest_message
+from agent_monitor.lib.alerting.lifecycle import Notification
+from agent_monitor.lib.config import MonitorConfig
+
+HOUR = timedelta(hours=1)
+
+
+def digest_period(connection: Connection, now: datetime, hours: int) -> tuple[datetime, datetime]:
+    """[end − hours, end): end is the current hour, or just after the newest health hour when
+    the warehouse holds only older data (a replay or the demo)."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    latest = latest_health_hour(connection)
+    if latest is not None and latest + HOUR < end:
+        end = latest + HOUR
+    return end - HOUR * hours, end
+
+
+def build_digest(
+    connection: Connection, config: MonitorConfig, now: datetime
+) -> tuple[SlackMessage, datetime, datetime]:
+    """The digest message for the period ending at `now` (see digest_period)."""
+    hours = config.digest.period_hours
+    start, end = digest_period(connection, now, hours)
+    current = health_between(connection, start, end)
+    earlier = health_between(connection, start - HOUR * hours, start)
+    agents = []
+    for agent_id in sorted(current):
+        rows = current[agent_id]
+        before = earlier.get(agent_id, {})
+        agents.append(AgentHealth(
+            agent_id=agent_id,
+            statuses={r: rows[r]["status"] for r in DIGEST_RULES if r in rows},
+            values={r: rows[r]["value"] for r in DIGEST_RULES if r in rows},
+            previous_values={r: before[r]["value"] for r in DIGEST_RULES if r in before},
+        ))
+    firing = [
+        FiringAlert(rule=a["rule"], scope_label=scope_label(scope_of(a)), severity=a["severity"],
+                    since=a["first_seen"], value=a["value"])
+        for a in firing_alerts(connection) if a["rule"] in CATALOGUE
+    ]
+    message = digest_message(start, end, agents, firing, review_backlog(connection),
+                             config.links.dashboard_url)
+    return message, start, end
+
+
+def queue_digest(engine: Engine, config: MonitorConfig, now: datetime) -> tuple[str, SlackMessage]:
+    """Write the period's digest to the outbox (once per period end); returns its key."""
+    with engine.begin() as connection:
+        message, _, end = build_digest(connection, config, now)
+        key = f"digest:{end:%Y-%m-%dT%H:%MZ}"
+        note = Notification(
+            idempotency_key=key, rule="digest", scope_key="all", agent_id="", episode=0,
+            kind="fire", sequence=0, created_at=now, severity="info", value=None,
+            threshold=0.0, reason=message.text,
+        )
+        outbox.queue(connection, note, message, kind="digest")
+    return key, message
