@@ -11,7 +11,7 @@ from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER, agent_health_rows
 from agent_monitor.lib.health.build import rule_windows
-from agent_monitor.lib.signal_rollup.metrics_window import read_agent_hours
+from agent_monitor.lib.signal_rollup.metrics_window import read_agent_hours, read_path_hours
 from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import markdown_table, utc_now
 from agent_monitor.lib.warehouse.tables_health import agent_health as health_table
@@ -25,6 +25,8 @@ METRICS_LOOKBACK_HOURS = 23
 @dg.asset(
     deps=[
         dg.AssetDep("agent_metrics_hourly",
+                    partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-METRICS_LOOKBACK_HOURS)),
+        dg.AssetDep("decision_consistency_hourly",
                     partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-METRICS_LOOKBACK_HOURS)),
         dg.AssetDep("drift_signals_hourly"),
         dg.AssetDep("cascade_correlations"),
@@ -46,6 +48,7 @@ def agent_health(
     rows = []
     with warehouse.engine.begin() as connection:
         metrics = read_agent_hours(connection, start - HOUR * (lookback - 1), end)
+        paths = read_path_hours(connection, start - HOUR * (lookback - 1), end)
         signals = _by_hour_agent(connection, drift_signals_hourly, "agent_id", start, end)
         edges = _by_hour_agent(connection, cascade_correlations, "upstream_agent_id", start, end)
         for hour in hours:
@@ -56,7 +59,7 @@ def agent_health(
                 rows += agent_health_rows(
                     hour, agent_id, metrics.get(agent_id, {}),
                     (signals.get((hour, agent_id)) or [None])[0],
-                    edges.get((hour, agent_id), []), rules,
+                    edges.get((hour, agent_id), []), rules, paths.get(agent_id),
                 )
         now = utc_now()
         written = replace_window(connection, health_table, "hour", start, end,

@@ -12,6 +12,7 @@ from agent_monitor.lib.health.values import (
     RuleValue,
     edge_values,
     metric_values,
+    path_values,
     signal_values,
 )
 
@@ -67,13 +68,19 @@ def agent_health_rows(
     signals: Mapping[str, Any] | None,
     edges: Sequence[Mapping[str, Any]],
     rules: RuleSet,
+    path_hours: Mapping[tuple[datetime, str], Mapping[str, int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per rule (and per scope) plus the 'overall' row, for one agent and hour."""
-    measured = [
-        *metric_values(metric_hours, hour, rule_windows(rules, agent_id)),
-        *signal_values(signals),
-        *edge_values(edges),
-    ]
+    """One row per rule (and per scope) plus the 'overall' row, for one agent and hour.
+
+    M3 is judged per decision path from `path_hours` (decision_consistency_hourly) when the
+    window has shadow pairs there; otherwise one agent-wide row from the rollup's totals.
+    """
+    windows = rule_windows(rules, agent_id)
+    measured = metric_values(metric_hours, hour, windows)
+    per_path = path_values(path_hours or {}, hour, windows["m3_decision_disagreement"])
+    if per_path:
+        measured = [m for m in measured if m.rule != "m3_decision_disagreement"] + per_path
+    measured += [*signal_values(signals), *edge_values(edges)]
     rows: list[dict[str, Any]] = []
     counted: list[tuple[str, str]] = []
     for value in measured:

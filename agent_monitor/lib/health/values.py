@@ -85,6 +85,23 @@ def metric_values(hours: Hours, hour: datetime, windows: Mapping[str, int]) -> l
     return [RuleValue(rule, "", value, n) for rule, (value, n) in specs.items()]
 
 
+def path_values(
+    path_hours: Mapping[tuple[datetime, str], Mapping[str, int]], hour: datetime, window_hours: int
+) -> list[RuleValue]:
+    """M3 per decision path over the trailing window: disagreements / shadow pairs."""
+    first = hour - HOUR * (window_hours - 1)
+    sums: dict[str, list[int]] = {}
+    for (h, path), row in path_hours.items():
+        if first <= h <= hour:
+            cell = sums.setdefault(path, [0, 0])
+            cell[0] += row.get("n_shadow_pairs") or 0
+            cell[1] += row.get("n_shadow_disagreements") or 0
+    return [
+        RuleValue("m3_decision_disagreement", path, ratio(float(d), p), p, decision_path=path)
+        for path, (p, d) in sorted(sums.items()) if p > 0
+    ]
+
+
 def signal_values(signals: Mapping[str, Any] | None) -> list[RuleValue]:
     """P1–P3 from the agent's drift_signals_hourly row at the hour (None: no row)."""
     s = signals or {}

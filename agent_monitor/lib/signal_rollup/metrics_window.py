@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly
+from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly, decision_consistency_hourly
 
 # Numerators and denominators: summed across versions (and later across hours) exactly.
 SUMMED_COLUMNS: tuple[str, ...] = (
@@ -55,3 +55,23 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+PathHours = dict[str, dict[tuple[datetime, str], dict[str, int]]]
+
+
+def read_path_hours(connection: Connection, start: datetime, end: datetime) -> PathHours:
+    """{agent: {(hour, decision path): shadow pairs and disagreements}} summed over decision names."""
+    table = decision_consistency_hourly
+    query = (
+        select(table.c.agent_id, table.c.hour, table.c.decision_path,
+               func.sum(table.c.n_shadow_pairs).label("n_shadow_pairs"),
+               func.sum(table.c.n_shadow_disagreements).label("n_shadow_disagreements"))
+        .where(table.c.hour >= start, table.c.hour < end)
+        .group_by(table.c.agent_id, table.c.hour, table.c.decision_path)
+    )
+    result: PathHours = {}
+    for agent, hour, path, pairs, disagreements in connection.execute(query):
+        result.setdefault(agent, {})[(hour, path or "")] = {
+            "n_shadow_pairs": int(pairs or 0), "n_shadow_disagreements": int(disagreements or 0)}
+    return result

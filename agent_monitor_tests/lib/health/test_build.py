@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -105,3 +105,24 @@ def test_no_data_everywhere_is_overall_no_data() -> None:
     assert {r["status"] for r in rows} == {"no_data"}
     assert len(rows) == 11  # ten agent rules (no edge) + overall
     assert rows[-1]["rule"] == "overall" and rows[-1]["reason"] == "no rule has enough data"
+
+
+def test_m3_is_judged_per_decision_path() -> None:
+    paths = {
+        # approval: 2 hours inside the 24-hour window: (3 + 2) / (10 + 10) = 0.25 > 0.15 → warning.
+        (H, "approval"): {"n_shadow_pairs": 10, "n_shadow_disagreements": 3},
+        (H - timedelta(hours=23), "approval"): {"n_shadow_pairs": 10, "n_shadow_disagreements": 2},
+        # content: 10 / 25 = 0.4, but not a critical path → warning status, reported, not counted.
+        (H, "content"): {"n_shadow_pairs": 25, "n_shadow_disagreements": 10},
+        # routing: only 24 hours back, outside the window → no row.
+        (H - timedelta(hours=24), "routing"): {"n_shadow_pairs": 50, "n_shadow_disagreements": 50},
+    }
+    rows = agent_health_rows(H, "billing", {}, None, [], RuleSet(), paths)
+    m3 = {r["scope"]: r for r in rows if r["rule"] == "m3_decision_disagreement"}
+    assert set(m3) == {"approval", "content"}
+    assert m3["approval"]["status"] == "warning" and m3["approval"]["value"] == pytest.approx(0.25)
+    assert m3["approval"]["n_samples"] == 20
+    assert m3["content"]["status"] == "warning" and "not critical" in m3["content"]["reason"]
+    overall = rows[-1]
+    assert overall["status"] == "warning" and overall["reason"] == (
+        "1 rule(s) breaching: m3_decision_disagreement[approval] (warning)")
