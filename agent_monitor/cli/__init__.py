@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "generate",
     "demo",
     "review",
+    "silence",
 )
 
 
