@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = (
     "demo",
     "review",
     "silence",
+    "metrics",
 )
 
 
