@@ -53,7 +53,8 @@ def rebuild_queue(
     day_start, day_end = day_span(start, end)
     with engine.begin() as connection:
         primaries, shadows, reviews = _load(connection, day_start, day_end)
-        queue = select_queue(primaries, shadows, settings)
+        reviewed = {str(r["target_event_id"]) for r in reviews}
+        queue = select_queue(primaries, shadows, settings, reviewed)
         rows = queue_rows(queue, reviews, settings, now=now)
         for row in rows:
             row["built_at"] = now

@@ -23,6 +23,9 @@ from agent_monitor.lib.metrics.rows import as_datetime, get, is_primary, str_lis
 from agent_monitor.lib.sampling import inclusion_probability, sampling_u
 
 DAILY_MINIMUM = "daily_minimum"
+# A response reviewed although the current sample leaves it out (e.g. a top-up displaced by
+# later responses of its day): kept, so that its verdict still has a π.
+REVIEWED_OUTSIDE_SAMPLE = "reviewed_outside_sample"
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ def select_queue(
     primaries: Iterable[Mapping[str, Any]],
     shadows: Iterable[Mapping[str, Any]],
     settings: ReviewSettings,
+    reviewed: frozenset[str] | set[str] = frozenset(),
 ) -> list[Sampled]:
-    """The queue for the given responses: rule samples plus daily-minimum top-ups."""
+    """The queue: rule samples, daily-minimum top-ups, and responses reviewed regardless."""
     sampled, left_out = rule_samples(primaries, shadows, settings)
     groups: dict[tuple[str, datetime], tuple[list[Sampled], list[Sampled]]] = defaultdict(lambda: ([], []))
     for item in sampled:
@@ -101,24 +105,32 @@ def select_queue(
         groups[(item.agent_id, day_of(item.ts))][1].append(item)
     queue: list[Sampled] = []
     for key in sorted(groups):
-        queue += top_up(*groups[key], daily_minimum=settings.daily_minimum)
+        queue += top_up(*groups[key], daily_minimum=settings.daily_minimum, reviewed=reviewed)
     return sorted(queue, key=lambda item: (item.ts, item.event_id))
 
 
-def top_up(sampled: list[Sampled], left_out: list[Sampled], *, daily_minimum: int) -> list[Sampled]:
+def top_up(
+    sampled: list[Sampled],
+    left_out: list[Sampled],
+    *,
+    daily_minimum: int,
+    reviewed: frozenset[str] | set[str] = frozenset(),
+) -> list[Sampled]:
     """One agent-day's queue: the rule's samples, topped up by lowest u to the minimum."""
     total = len(sampled) + len(left_out)
-    needed = daily_minimum - len(sampled) if total >= daily_minimum else 0
-    if needed <= 0:
-        return list(sampled)
-    chosen = sorted(left_out, key=lambda item: (item.u, item.event_id))[:needed]
-    rate = needed / len(left_out)
-    adjusted = [replace(item, inclusion_probability=_with_top_up(item, rate)) for item in sampled]
-    adjusted += [
-        replace(item, inclusion_probability=_with_top_up(item, rate), reasons=(*item.reasons, DAILY_MINIMUM))
-        for item in chosen
-    ]
-    return adjusted
+    needed = max(0, daily_minimum - len(sampled)) if total >= daily_minimum else 0
+    ordered = sorted(left_out, key=lambda item: (item.u, item.event_id))
+    rate = needed / len(left_out) if needed else 0.0
+    queue = [replace(item, inclusion_probability=_with_top_up(item, rate)) for item in sampled]
+    for rank, item in enumerate(ordered):
+        if rank < needed:
+            extra: tuple[str, ...] = (DAILY_MINIMUM,)
+        elif item.event_id in reviewed:
+            extra = (REVIEWED_OUTSIDE_SAMPLE,)
+        else:
+            continue
+        queue.append(replace(item, inclusion_probability=_with_top_up(item, rate), reasons=(*item.reasons, *extra)))
+    return queue
 
 
 def _with_top_up(item: Sampled, rate: float) -> float:

@@ -116,3 +116,18 @@ def test_the_minimum_is_per_agent_and_per_utc_day() -> None:
     assert {q.event_id: q.inclusion_probability for q in queue} == pytest.approx(
         {"evt-1": 0.05 + 0.95 * 2 / 3, "evt-3": 0.05 + 0.95 * 2 / 3, "evt-4": 1.0, "evt-5": 1.0}
     )
+
+
+def test_a_reviewed_response_left_out_of_the_sample_stays_with_the_day_s_pi() -> None:
+    # Same day as the top-up test: the sample is evt-7 + top-ups evt-8, evt-3 (r = 2/7).
+    # evt-4 (u 0.380) was reviewed (e.g. it was a top-up while the day had only evt-1..4), so
+    # it stays, with the π any left-out response had: 0.05 + 0.95 × 2/7.
+    settings = ReviewSettings(base_rate=0.05, daily_minimum=3)
+    queue = select_queue([resp(e, hour=i) for i, e in enumerate(sorted(U))], [], settings, {"evt-4", "evt-7"})
+    assert [(q.event_id, q.reasons) for q in queue] == [
+        ("evt-3", ("base", "daily_minimum")),
+        ("evt-4", ("base", "reviewed_outside_sample")),
+        ("evt-7", ("base",)),
+        ("evt-8", ("base", "daily_minimum")),
+    ]
+    assert [q.inclusion_probability for q in queue] == pytest.approx([2.25 / 7] * 4)
