@@ -58,7 +58,16 @@ def run_demo(plan: DemoPlan) -> None:
         ".venv/bin/dagster dev   (then http://localhost:3000, Assets)\n"
         f"  - the warehouse itself: {plan.database_url}\n"
     )
+    _print_dashboard_path()
     engine.dispose()
+
+
+def _print_dashboard_path() -> None:
+    from agent_monitor.lib.config import load_config
+
+    page = load_config().dashboard.resolved_output_path()
+    if page.exists():
+        print(f"  - the health dashboard: {page.as_uri()}\n")
 
 
 def instance_home() -> str:
