@@ -42,7 +42,11 @@ def _window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
     return start.replace(tzinfo=None), end.replace(tzinfo=None)
 
 
-@dg.asset(deps=[RAW_EVENTS_WITH_LOOKBACK], **HOURLY)
+# M1 weights reviews by 1/π from the review queue of the same hour.
+REVIEW_QUEUE = dg.AssetDep("review_queue")
+
+
+@dg.asset(deps=[RAW_EVENTS_WITH_LOOKBACK, REVIEW_QUEUE], **HOURLY)
 def agent_metrics_hourly(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
