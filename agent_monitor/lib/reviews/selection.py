@@ -54,7 +54,10 @@ def day_of(ts: datetime) -> datetime:
 
 def disagreeing_primaries(primaries: list[Mapping[str, Any]], shadows: Iterable[Mapping[str, Any]]) -> set[str]:
     """Event ids of primaries with a shadow that decides the same name with another value."""
-    return {p.primary_event_id for p in match_shadow_pairs(primaries, list(shadows)) if not p.agree}
+    shadows = list(shadows)
+    mirrored = {str(s.get("shadow_of")) for s in shadows}
+    candidates = [row for row in primaries if str(row["event_id"]) in mirrored]
+    return {p.primary_event_id for p in match_shadow_pairs(candidates, shadows) if not p.agree}
 
 
 def rule_samples(
@@ -79,7 +82,7 @@ def rule_samples(
         item = Sampled(
             event_id=event_id,
             agent_id=str(row["agent_id"]),
-            ts=as_datetime(row["ts"]),
+            ts=_naive(row["ts"]),
             u=sampling_u(settings.salt, event_id),
             rule_probability=inclusion.probability,
             inclusion_probability=inclusion.probability,
@@ -136,6 +139,13 @@ def top_up(
 def _with_top_up(item: Sampled, rate: float) -> float:
     """π + (1 − π) · r, capped at 1 against rounding."""
     return min(1.0, item.rule_probability + (1.0 - item.rule_probability) * rate)
+
+
+def _naive(ts: Any) -> datetime:
+    """A naive UTC datetime; plain naive datetimes (what the warehouse returns) pass as they are."""
+    if type(ts) is datetime and ts.tzinfo is None:
+        return ts
+    return as_datetime(ts)
 
 
 def expires_at(ts: datetime, settings: ReviewSettings) -> datetime:
