@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = (
     "convert",
     "generate",
     "demo",
+    "bench",
     "review",
     "silence",
     "metrics",

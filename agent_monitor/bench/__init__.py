@@ -1,0 +1,1 @@
+"""Benchmarks: ingestion, hourly builds, backfill and sensor ticks against their floors."""

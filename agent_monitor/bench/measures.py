@@ -1,0 +1,132 @@
+"""The measurements, each run in its own process (see runner.py) so its peak memory is its own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from agent_monitor.bench.assets import build_hours
+from agent_monitor.bench.events import write_bench_file
+from agent_monitor.bench.floors import floor_load, floor_scan
+from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.warehouse.open import open_warehouse
+
+KEY_FORMAT = "%Y-%m-%d-%H:%M"
+
+
+def _hour(value: str) -> datetime:
+    return datetime.strptime(value, KEY_FORMAT)
+
+
+def ingest(params: dict[str, Any]) -> dict[str, Any]:
+    """Ingest one file with the real pipeline into the warehouse at `url`."""
+    engine = open_warehouse(params["url"])
+    started = time.perf_counter()
+    result = ingest_path(engine, Path(params["path"]), batch_size=params.get("batch_size", 5000))
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"events": result.accepted, "seconds": seconds, "events_per_second": result.accepted / seconds}
+
+
+def ingest_floor(params: dict[str, Any]) -> dict[str, Any]:
+    return floor_load(params["url"], Path(params["path"]))
+
+
+def hour_build(params: dict[str, Any]) -> dict[str, Any]:
+    return build_hours(params["url"], params["key"], params.get("last_key"), params.get("config"))
+
+
+def hour_floor(params: dict[str, Any]) -> dict[str, Any]:
+    start = _hour(params["key"])
+    return floor_scan(params["url"], start, start + timedelta(hours=params.get("hours", 1)))
+
+
+def load_hours(params: dict[str, Any]) -> dict[str, Any]:
+    """Write and ingest `events_per_hour` events for each of `hours` hours, one file a day."""
+    engine = open_warehouse(params["url"])
+    workdir = Path(params["workdir"])
+    start = _hour(params["key"])
+    hours, per_hour = int(params["hours"]), int(params["events_per_hour"])
+    seconds_ingesting, events = 0.0, 0
+    for day_start in range(0, hours, 24):
+        span = min(24, hours - day_start)
+        path = workdir / f"load-{day_start}.jsonl"
+        write_bench_file(path, per_hour * span, start + timedelta(hours=day_start), timedelta(hours=span),
+                         n_agents=params.get("n_agents", 50), seed=day_start + 1, prefix=f"d{day_start}-")
+        began = time.perf_counter()
+        events += ingest_path(engine, path).accepted
+        seconds_ingesting += time.perf_counter() - began
+        path.unlink()
+    engine.dispose()
+    return {"events": events, "ingest_seconds": seconds_ingesting}
+
+
+def backfill(params: dict[str, Any]) -> dict[str, Any]:
+    """Build all hourly assets over the window, `chunk_hours` hours per run."""
+    start, hours, chunk = _hour(params["key"]), int(params["hours"]), int(params["chunk_hours"])
+    runs: list[float] = []
+    began = time.perf_counter()
+    for offset in range(0, hours, chunk):
+        first = start + timedelta(hours=offset)
+        last = start + timedelta(hours=min(offset + chunk, hours) - 1)
+        built = build_hours(params["url"], first.strftime(KEY_FORMAT), last.strftime(KEY_FORMAT),
+                            params.get("config"))
+        if not built["success"]:
+            raise RuntimeError(f"backfill run {first}–{last} failed")
+        runs.append(built["seconds"])
+    return {"seconds": time.perf_counter() - began, "runs": len(runs), "run_seconds": runs}
+
+
+def hour_points(params: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild single hours at several points of the history: the time must not grow."""
+    start = _hour(params["key"])
+    points = []
+    for k in params["points"]:
+        key = (start + timedelta(hours=k)).strftime(KEY_FORMAT)
+        built = build_hours(params["url"], key, None, params.get("config"))
+        points.append({"hour_index": k, "key": key, "seconds": built["seconds"]})
+    return {"points": points}
+
+
+def sensor_ticks(params: dict[str, Any]) -> dict[str, Any]:
+    """Time one tick of raw_events_update_sensor (every hour changed) and of the alert sensor."""
+    import dagster as dg
+
+    from agent_monitor.defs.ingest.sensors import raw_events_update_sensor
+    from agent_monitor.defs.resources import MonitorSettings, Warehouse
+
+    warehouse = Warehouse(url=params["url"])
+    out: dict[str, Any] = {}
+    with dg.instance_for_test() as instance:
+        began = time.perf_counter()
+        with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
+            result = raw_events_update_sensor(context)
+        out["raw_events_update_sensor_seconds"] = time.perf_counter() - began
+        out["hours_reported"] = len(result.asset_events)
+    last = _hour(params["last_key"])
+    out["hour_build_seconds"] = build_hours(params["url"], params["last_key"], None, params.get("config"))["seconds"]
+    try:
+        from agent_monitor.defs.alerting.sensors import alert_tick
+    except ImportError:
+        return out
+    settings = MonitorSettings(path=params.get("config"))
+    began = time.perf_counter()
+    report = alert_tick(warehouse.engine, settings.load(), last + timedelta(hours=1, minutes=5))
+    out["agent_health_alert_sensor_seconds"] = time.perf_counter() - began
+    out["alert_tick_summary"] = report.summary()
+    return out
+
+
+MEASURES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "ingest": ingest,
+    "ingest_floor": ingest_floor,
+    "hour_build": hour_build,
+    "hour_floor": hour_floor,
+    "load_hours": load_hours,
+    "backfill": backfill,
+    "hour_points": hour_points,
+    "sensor_ticks": sensor_ticks,
+}

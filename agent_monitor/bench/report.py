@@ -1,0 +1,80 @@
+"""The benchmark results as a plain-text table, one column per database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Getter = Callable[[dict[str, Any]], Any]
+
+
+def _get(path: str) -> Getter:
+    def getter(part: dict[str, Any]) -> Any:
+        value: Any = part
+        for name in path.split("."):
+            if not isinstance(value, dict) or name not in value:
+                return None
+            value = value[name]
+        return value
+
+    return getter
+
+
+def _points(part: dict[str, Any]) -> str | None:
+    points = _get("backfill.hour_points.points")(part)
+    if not points:
+        return None
+    return ", ".join(f"h{p['hour_index']}={p['seconds']:.2f}" for p in points)
+
+
+ROWS: list[tuple[str, Getter, str, str]] = [
+    ("ingest events/s (pipeline)", _get("ingest.events_per_second"), "{:,.0f}", "≥ 100,000 (PG)"),
+    ("ingest floor events/s (orjson + bulk)", _get("ingest_floor.events_per_second"), "{:,.0f}", ""),
+    ("ingest: floor / pipeline", _get("ingest_ratio_to_floor"), "{:.2f}×", "≤ 2×"),
+    ("ingest peak RSS MiB", _get("ingest.peak_rss_mib"), "{:,.0f}", "< 1536"),
+    ("hour build s (all hourly assets)", _get("hour_build.seconds"), "{:.2f}", ""),
+    ("hour floor s (one aggregate scan)", _get("hour_floor.seconds"), "{:.3f}", ""),
+    ("hour: build / floor", _get("hour_ratio_to_floor"), "{:.1f}×", "≤ 3×"),
+    ("hour build peak RSS MiB", _get("hour_build.peak_rss_mib"), "{:,.0f}", "< 1536"),
+    ("backfill hours × events/hour", lambda p: _backfill_scale(p), "{}", "720 × 50,000"),
+    ("backfill load (ingest) s", _get("backfill.load.ingest_seconds"), "{:.1f}", ""),
+    ("backfill build wall s", _get("backfill.build.seconds"), "{:.1f}", "< 1800 (30 d)"),
+    ("backfill build runs", _get("backfill.build.runs"), "{}", ""),
+    ("backfill build peak RSS MiB", _get("backfill.build.peak_rss_mib"), "{:,.0f}", "< 1536"),
+    ("hour k rebuild s", _points, "{}", "flat in k"),
+    ("raw_events_update_sensor tick s", _get("sensors.raw_events_update_sensor_seconds"), "{:.3f}", "< 2"),
+    ("agent_health_alert_sensor tick s", _get("sensors.agent_health_alert_sensor_seconds"), "{:.3f}", "< 2"),
+    ("sensor tick peak RSS MiB", _get("sensors.peak_rss_mib"), "{:,.0f}", "< 1536"),
+]
+
+
+def _backfill_scale(part: dict[str, Any]) -> str | None:
+    backfill = part.get("backfill")
+    if not backfill:
+        return None
+    return f"{backfill['hours']} × {backfill['events_per_hour']:,}"
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """Rows are measurements, columns the databases, the last column the target."""
+    kinds = list(results["databases"])
+    header = ["measurement", *kinds, "target"]
+    lines: list[list[str]] = [header]
+    for label, getter, fmt, target in ROWS:
+        cells = []
+        for kind in kinds:
+            value = getter(results["databases"][kind])
+            cells.append("—" if value is None else fmt.format(value))
+        if any(c != "—" for c in cells):
+            lines.append([label, *cells, target])
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    rendered = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in lines]
+    rendered.insert(1, "  ".join("-" * w for w in widths))
+    machine = results["machine"]
+    rendered.append("")
+    rendered.append(
+        f"machine: {machine['cpu_count']} × {machine['cpu_model']}, {machine['memory_gib']} GiB, "
+        f"Python {machine['python']}, Dagster {machine['dagster']}, SQLite {machine['sqlite']}, "
+        f"PostgreSQL {machine['postgres']}, load {machine['load_average_at_start']}"
+    )
+    return "\n".join(rendered)

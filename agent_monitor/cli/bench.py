@@ -1,0 +1,62 @@
+"""`agent-monitor bench`: ingestion, hourly builds, backfill and sensor ticks against floors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+
+from agent_monitor.cli import CommandError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "bench", help="measure ingest, hourly builds, a backfill and sensor ticks",
+        description="Generate events at a chosen scale and time the pipeline against its floors.",
+    )
+    parser.add_argument("--events", type=int, help="events in the one-hour file (default 1,000,000)")
+    parser.add_argument("--backfill-days", type=float, help="days of history to backfill (default 30)")
+    parser.add_argument("--events-per-hour", type=int, help="backfill events per hour (default 50,000)")
+    parser.add_argument("--backfill-chunk-hours", type=int, help="hours per backfill run (default 24)")
+    parser.add_argument("--sensor-agents", type=int, help="agents in the sensor scenario (default 500)")
+    parser.add_argument("--quick", action="store_true", help="a tiny version of everything")
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
+    parser.add_argument("--parts", default="ingest,hour,backfill,sensors", help="which measurements")
+    parser.add_argument("--postgres-url", help="PostgreSQL server for the postgres runs")
+    parser.add_argument("--workdir", default="bench_work", help="folder for generated files")
+    parser.add_argument("--config", help="agent_monitor YAML config for the asset builds")
+    parser.add_argument("-o", "--output", help="JSON file (default bench_results/<time>.json)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from agent_monitor.bench.report import format_table
+    from agent_monitor.bench.runner import MeasurementError
+    from agent_monitor.bench.suite import BenchOptions, run_suite
+
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if not kinds or set(kinds) - {"sqlite", "postgres"}:
+        raise CommandError(f"--databases must name sqlite and/or postgres, got {args.databases!r}")
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if set(parts) - {"ingest", "hour", "backfill", "sensors"}:
+        raise CommandError(f"--parts must be among ingest,hour,backfill,sensors, got {args.parts!r}")
+    overrides = {
+        name: value for name, value in {
+            "events": args.events, "backfill_days": args.backfill_days,
+            "events_per_hour": args.events_per_hour, "backfill_chunk_hours": args.backfill_chunk_hours,
+            "sensor_agents": args.sensor_agents, "postgres_url": args.postgres_url,
+        }.items() if value is not None
+    }
+    overrides.update(databases=kinds, parts=parts, workdir=args.workdir, config=args.config)
+    options = BenchOptions.quick(**overrides) if args.quick else BenchOptions(**overrides)
+    try:
+        results = run_suite(options)
+    except MeasurementError as error:
+        raise CommandError(str(error)) from error
+    output = Path(args.output or f"bench_results/{datetime.now():%Y%m%dT%H%M%S}.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(format_table(results))
+    print(f"\nresults written to {output}")
+    return 0
