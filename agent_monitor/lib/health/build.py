@@ -33,6 +33,9 @@ def _judge(rules: RuleSet, agent_id: str, measured: RuleValue) -> tuple[dict[str
     verdict: RuleStatus = evaluate(rule, measured.value, measured.n_samples,
                                    decision_path=measured.decision_path,
                                    p_value=measured.p_value)
+    if measured.veto is not None and verdict.status in ("warning", "critical"):
+        verdict = RuleStatus("ok", verdict.value, verdict.threshold,
+                             f"{verdict.reason}, {measured.veto}", verdict.alertable)
     reason = verdict.reason
     if measured.hours_to_breach is not None and rule.confidence_floor is not None:
         reason += (f"; the fitted line reaches the confidence floor {rule.confidence_floor:g} "

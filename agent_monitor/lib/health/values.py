@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent_monitor.lib.alerting.rules import m6_value
+from agent_monitor.lib.signal_rollup.cascade_rows import MIN_FAILING_BUCKETS
 from agent_monitor.lib.signal_rollup.metrics_window import ratio, total
 
 HOUR = timedelta(hours=1)
@@ -29,6 +30,7 @@ class RuleValue:
     hours_to_breach: float | None = None
     p_value: float | None = None
     decision_path: str | None = None
+    veto: str | None = None  # why a breach of this value is not one (reported as ok)
 
 
 def trailing(hours: Hours, hour: datetime, window_hours: int) -> dict[datetime, Mapping[str, Any]]:
@@ -117,6 +119,14 @@ def edge_values(edges: Sequence[Mapping[str, Any]]) -> list[RuleValue]:
     """C2 per edge of which the agent is upstream; scope is "upstream->downstream"."""
     return [
         RuleValue("c2_cascade_risk", f"{e['upstream_agent_id']}->{e['downstream_agent_id']}",
-                  e.get("r"), e.get("n_buckets"), p_value=e.get("p_value"))
+                  e.get("r"), e.get("n_buckets"), p_value=e.get("p_value"), veto=_single_spike(e))
         for e in edges
     ]
+
+
+def _single_spike(edge: Mapping[str, Any]) -> str | None:
+    counts = (edge.get("upstream_failing_buckets"), edge.get("downstream_failing_buckets"))
+    if None in counts or min(counts) >= MIN_FAILING_BUCKETS:  # type: ignore[type-var]
+        return None
+    return (f"but the failures fall in {counts[0]} upstream and {counts[1]} downstream "
+            f"bucket(s); r needs failures in at least {MIN_FAILING_BUCKETS} buckets on each side")

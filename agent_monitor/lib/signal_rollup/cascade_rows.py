@@ -12,6 +12,9 @@ from agent_monitor.lib.cascades import BucketCount, edge_correlation, failure_ch
 
 MIN_STEPS_PER_BUCKET = 5
 BUCKET_SECONDS = 900
+# With failures in a single bucket a series is one spike, and r only says whether two
+# isolated failures happened to coincide: no cascade risk then (docs/signals.md).
+MIN_FAILING_BUCKETS = 2
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -87,6 +90,15 @@ def edge_params(rules: RuleSet, upstream_agent: str) -> EdgeParams:
     return EdgeParams(rule.window_hours, rule.min_samples, rule.threshold, p)
 
 
+def failing_buckets(
+    up: Mapping[int, BucketCount], down: Mapping[int, BucketCount]
+) -> tuple[int, int]:
+    """Buckets counted by C2 (both agents ran ≥ 5 steps) in which each agent had a failure."""
+    shared = [b for b in up.keys() & down.keys()
+              if up[b].n_steps >= MIN_STEPS_PER_BUCKET and down[b].n_steps >= MIN_STEPS_PER_BUCKET]
+    return sum(up[b].n_failed > 0 for b in shared), sum(down[b].n_failed > 0 for b in shared)
+
+
 def _within(buckets: Mapping[int, BucketCount], start: float, end: float) -> dict[int, BucketCount]:
     return {b: c for b, c in buckets.items() if start <= b < end}
 
@@ -111,6 +123,8 @@ def correlation_rows(
             up, down, min_steps=MIN_STEPS_PER_BUCKET, min_buckets=params.min_buckets,
             r_threshold=params.r_threshold, p_threshold=params.p_threshold,
         )
+        failing_up, failing_down = failing_buckets(up, down)
+        supported = min(failing_up, failing_down) >= MIN_FAILING_BUCKETS
         rows.append({
             "hour": hour,
             "upstream_agent_id": upstream,
@@ -120,7 +134,9 @@ def correlation_rows(
             "n_buckets": result.n_buckets,
             "r": result.r,
             "p_value": result.p_value,
-            "cascade_risk": result.cascade_risk,
+            "cascade_risk": result.cascade_risk and supported,
+            "upstream_failing_buckets": failing_up,
+            "downstream_failing_buckets": failing_down,
             "upstream_steps": sum(c.n_steps for c in up.values()),
             "upstream_failed": sum(c.n_failed for c in up.values()),
             "downstream_steps": sum(c.n_steps for c in down.values()),

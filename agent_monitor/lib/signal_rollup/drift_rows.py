@@ -22,6 +22,8 @@ P2_SERIES: dict[str, tuple[str, str]] = {
     "trigram": ("trigram_sum", "n_trigram"),
 }
 PROXIES: tuple[str, ...] = ("output_tokens", "hedging", "trigram")
+# P2 breaches only when one series stays beyond its threshold for this many consecutive hours.
+P2_SUSTAINED_HOURS = 2
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class SignalParams:
     @property
     def history_hours(self) -> int:
         """How many hours before the current one a row needs."""
-        return max(self.p1_window - 1, self.p2_history, self.p3_history)
+        return max(self.p1_window - 1, self.p2_history + P2_SUSTAINED_HOURS - 1, self.p3_history)
 
 
 def history_hours(rules: RuleSet) -> int:
@@ -129,6 +131,18 @@ def _series(hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], prefix:
     }
 
 
+def _sustained_z(
+    hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], prefix: str, p: SignalParams,
+    current_z: float | None,
+) -> float | None:
+    """The smallest z of the series over the last P2_SUSTAINED_HOURS hours (None if any is)."""
+    scores = [current_z] + [
+        _series(hour - HOUR * k, hours, prefix, p)[f"{prefix}_z"]
+        for k in range(1, P2_SUSTAINED_HOURS)
+    ]
+    return None if any(z is None for z in scores) else min(scores)  # type: ignore[type-var]
+
+
 def _p2(hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], p: SignalParams) -> dict:
     row: dict[str, Any] = {}
     for prefix in P2_SERIES:
@@ -136,9 +150,9 @@ def _p2(hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], p: SignalPa
     has_entropy = any((h.get("n_entropy") or 0) > 0 for h in hours.values())
     has_proxy = any((h.get(P2_SERIES[s][1]) or 0) > 0 for h in hours.values() for s in PROXIES)
     chosen = ("entropy",) if has_entropy else PROXIES if has_proxy else ()
-    scored = [(row[f"{s}_z"], s) for s in chosen if row[f"{s}_z"] is not None]
+    sustained = {s: _sustained_z(hour, hours, s, p, row[f"{s}_z"]) for s in chosen}
+    scored = [(z, s) for s, z in sustained.items() if z is not None]
     z, signal = max(scored) if scored else (None, None)
-    spikes = [row[f"{s}_spike"] for s in chosen if row[f"{s}_spike"] is not None]
     baseline_hours = [row[f"{s}_baseline_hours"] for s in chosen]
     row.update({
         "p2_source": "entropy" if has_entropy else "proxies" if has_proxy else None,
@@ -146,7 +160,7 @@ def _p2(hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], p: SignalPa
         "p2_z": z,
         "p2_baseline_hours": (row[f"{signal}_baseline_hours"] if signal
                               else max(baseline_hours, default=None)),
-        "p2_breach": any(spikes) if spikes else None,
+        "p2_breach": None if z is None else z > p.p2_k,
     })
     return row
 

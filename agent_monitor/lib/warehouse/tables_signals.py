@@ -43,6 +43,8 @@ drift_signals_hourly = Table(
     *_spike_columns("trigram"),
     Column("p2_source", String(16)),  # entropy | proxies | NULL (no data)
     Column("p2_signal", String(16)),  # which series gave p2_z
+    # The smaller z of the last two hours: P2 breaches when one series stays above its
+    # threshold for two consecutive hours (docs/signals.md).
     Column("p2_z", Float()),
     Column("p2_baseline_hours", Integer()),
     Column("p2_breach", Boolean()),
@@ -90,6 +92,9 @@ cascade_correlations = Table(
     Column("r", Float()),
     Column("p_value", Float()),
     Column("cascade_risk", Boolean(), nullable=False),
+    # Buckets (among the n_buckets) in which each agent had a failure: r needs at least 2 each.
+    Column("upstream_failing_buckets", Integer()),
+    Column("downstream_failing_buckets", Integer()),
     Column("upstream_steps", Integer()),
     Column("upstream_failed", Integer()),
     Column("downstream_steps", Integer()),

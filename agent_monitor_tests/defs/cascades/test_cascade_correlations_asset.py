@@ -88,3 +88,18 @@ def test_seven_buckets_are_never_a_risk(warehouse_engine: Engine, warehouse_url:
     edge = {(r["upstream_agent_id"], r["downstream_agent_id"]): r for r in table_rows(warehouse_engine, table, "hour")}[("api", "worker")]
     # Identical series → r = 1, but 7 buckets < 8.
     assert edge["n_buckets"] == 7 and edge["r"] == pytest.approx(1.0) and edge["cascade_risk"] is False
+
+
+def test_failures_in_a_single_bucket_are_no_cascade_risk(warehouse_engine: Engine, warehouse_url: str, tmp_path: Path) -> None:
+    events = []
+    for k in range(8):
+        failed = 1 if k == 3 else 0  # one failure each, in the same bucket
+        events += _bucket_runs(FIRST_BUCKET + timedelta(minutes=15 * k), failed, failed)
+    ingest_path(warehouse_engine, write_jsonl(tmp_path / "steps.jsonl", events))
+    assert materialize(warehouse_url, config_file(tmp_path), [cascade_correlations], DAY0 + HOUR * 10).success
+    edge = {(r["upstream_agent_id"], r["downstream_agent_id"]): r for r in table_rows(warehouse_engine, table, "hour")}[("api", "worker")]
+    # Identical series [0,0,0,0.2,0,0,0,0] → r = 1 over 8 buckets, p ≈ 0; but each side failed
+    # in one bucket only (< 2), so this is one coincidence, not a correlation.
+    assert edge["n_buckets"] == 8 and edge["r"] == pytest.approx(1.0) and edge["p_value"] < 0.05
+    assert (edge["upstream_failing_buckets"], edge["downstream_failing_buckets"]) == (1, 1)
+    assert edge["cascade_risk"] is False

@@ -63,54 +63,79 @@ def _baseline_rows() -> list[dict]:
     rows = []
     for i in range(24):  # day 0, hours 0..23: the baseline
         alternate = i % 2 == 0
-        rows.append({"hour": DAY0 + HOUR * i, "agent_id": "ent", "n_responses": 10,
-                     "n_entropy": 10, "entropy_sum": 10 * (1.0 if alternate else 1.2),
-                     "user_turns": 10, "active_session_minutes": 20.0})
+        for agent in ("ent", "blip"):
+            rows.append({"hour": DAY0 + HOUR * i, "agent_id": agent, "n_responses": 10,
+                         "n_entropy": 10, "entropy_sum": 10 * (1.0 if alternate else 1.2),
+                         "user_turns": 10, "active_session_minutes": 20.0})
         rows.append({"hour": DAY0 + HOUR * i, "agent_id": "plain", "n_responses": 4,
                      "n_hedging": 4, "hedging_sum": 4 * (1.0 if alternate else 3.0),
                      "n_output_tokens": 4, "output_tokens_sum": 400})
-    current = DAY0 + HOUR * 24
-    rows.append({"hour": current, "agent_id": "ent", "n_responses": 10, "n_entropy": 10,
-                 "entropy_sum": 13.5, "user_turns": 30, "active_session_minutes": 30.0})
-    rows.append({"hour": current, "agent_id": "plain", "n_responses": 4, "n_hedging": 4,
-                 "hedging_sum": 20.0, "n_output_tokens": 4, "output_tokens_sum": 400})
+    for i in (24, 25):  # two elevated hours in a row (blip: only the second)
+        rows.append({"hour": DAY0 + HOUR * i, "agent_id": "ent", "n_responses": 10, "n_entropy": 10,
+                     "entropy_sum": 13.5, "user_turns": 30, "active_session_minutes": 30.0})
+        rows.append({"hour": DAY0 + HOUR * i, "agent_id": "blip", "n_responses": 10, "n_entropy": 10,
+                     "entropy_sum": 13.5 if i == 25 else 10.0})
+        rows.append({"hour": DAY0 + HOUR * i, "agent_id": "plain", "n_responses": 4, "n_hedging": 4,
+                     "hedging_sum": 20.0, "n_output_tokens": 4, "output_tokens_sum": 400})
     return rows
 
 
 def test_p2_entropy_and_proxy_spikes_and_p3(warehouse_engine: Engine, warehouse_url: str, tmp_path: Path) -> None:
     seed_metrics(warehouse_engine, _baseline_rows())
     result = materialize(warehouse_url, config_file(tmp_path), [drift_signals_hourly],
-                         DAY0 + HOUR * 23, DAY0 + HOUR * 24)
+                         DAY0 + HOUR * 23, DAY0 + HOUR * 25)
     assert result.success
     rows = {(r["hour"].hour, r["agent_id"]): r for r in table_rows(warehouse_engine, table, "hour")}
     # Hour 23 has only 23 baseline hours (< 24): no data.
     assert rows[(23, "ent")]["entropy_baseline_hours"] == 23
-    assert rows[(23, "ent")]["p2_breach"] is None and rows[(23, "ent")]["p2_z"] is None
-    ent = rows[(0, "ent")]
+    assert rows[(23, "ent")]["entropy_spike"] is None and rows[(23, "ent")]["p2_z"] is None
+    ent = rows[(0, "ent")]  # hour 24 = day 1, 00:00
     # Baseline 12 × 1.0 and 12 × 1.2: mean 1.1; sample std sqrt(24·0.01/23) = 0.102151.
     std = (0.24 / 23) ** 0.5
     assert ent["entropy_baseline_mean"] == pytest.approx(1.1)
     assert ent["entropy_baseline_std"] == pytest.approx(std)
     assert ent["entropy_threshold"] == pytest.approx(1.1 + 2 * std)  # 1.30430
-    assert ent["entropy_mean"] == pytest.approx(1.35)  # 13.5 / 10 > 1.30430 → spike
-    assert ent["p2_source"] == "entropy" and ent["p2_signal"] == "entropy"
-    assert ent["p2_z"] == pytest.approx(0.25 / std)  # 2.447
-    assert ent["p2_breach"] is True
+    assert ent["entropy_mean"] == pytest.approx(1.35)  # 13.5 / 10 > 1.30430 → spike this hour
+    assert ent["entropy_z"] == pytest.approx(0.25 / std)  # 2.447
+    assert ent["entropy_spike"] is True
+    # …but hour 23 had no baseline yet, so the two-hour P2 value is unknown.
+    assert ent["p2_source"] == "entropy" and ent["p2_z"] is None and ent["p2_breach"] is None
     # P3: baseline rate 10/20 = 0.5 in each of 24 hours; now 30/30 = 1.0 → 2.0 > 1.5.
     assert ent["turn_rate"] == pytest.approx(1.0)
     assert ent["turn_rate_baseline"] == pytest.approx(0.5)
     assert ent["p3_acceleration"] == pytest.approx(2.0)
     assert ent["p3_breach"] is True
-    plain = rows[(0, "plain")]
-    # No logprobs: proxies. Hedging baseline 1.0/3.0 alternating: mean 2, std sqrt(24/23);
-    # now 20/4 = 5.0 → z = 3/1.02151 = 2.937 → spike. Output tokens constant 100 → z 0.
+
+    ent = rows[(1, "ent")]  # hour 25: the baseline (hours 0..24) now holds hour 24's 1.35
+    # mean = (12·1.0 + 12·1.2 + 1.35)/25 = 1.11; Σdev² = 12·0.0121 + 12·0.0081 + 0.0576 = 0.3;
+    # std = sqrt(0.3/24) = 0.111803; z = 0.24/0.111803 = 2.1466 → two hours above 2σ.
+    assert ent["entropy_baseline_mean"] == pytest.approx(1.11)
+    assert ent["entropy_z"] == pytest.approx(0.24 / (0.3 / 24) ** 0.5)
+    assert ent["p2_z"] == pytest.approx(0.24 / (0.3 / 24) ** 0.5)  # min(2.447, 2.147)
+    assert ent["p2_signal"] == "entropy" and ent["p2_breach"] is True
+    # P3 at hour 25: baseline (24·0.5 + 1.0)/25 = 0.52 → 1.0/0.52 = 1.923.
+    assert ent["p3_acceleration"] == pytest.approx(1 / 0.52)
+
+    blip = rows[(1, "blip")]
+    # One elevated hour: spike this hour (same numbers as ent at hour 24), but hour 24 was
+    # 1.0 → z = -0.1/0.102151 = -0.979, so the two-hour value is -0.979: no P2 breach.
+    assert blip["entropy_spike"] is True
+    assert blip["p2_z"] == pytest.approx(-0.1 / std) and blip["p2_breach"] is False
+
+    plain = rows[(1, "plain")]
+    # No logprobs: proxies. Hour 24: hedging baseline 1.0/3.0 alternating, mean 2,
+    # std sqrt(24/23) = 1.02151, 20/4 = 5.0 → z = 2.937. Hour 25: baseline adds the 5.0:
+    # mean 53/25 = 2.12, Σdev² = 12·1.2544 + 12·0.7744 + 8.2944 = 32.64, std = sqrt(1.36);
+    # z = 2.88/1.16619 = 2.4696. Output tokens constant 100 → z 0.
+    assert rows[(0, "plain")]["hedging_z"] == pytest.approx(3 / (24 / 23) ** 0.5)
+    assert plain["hedging_z"] == pytest.approx(2.88 / 1.36 ** 0.5)
     assert plain["p2_source"] == "proxies" and plain["p2_signal"] == "hedging"
-    assert plain["hedging_z"] == pytest.approx(3 / (24 / 23) ** 0.5)
+    assert plain["p2_z"] == pytest.approx(2.88 / 1.36 ** 0.5)
     assert plain["output_tokens_z"] == 0.0 and plain["output_tokens_spike"] is False
     assert plain["trigram_mean"] is None
     assert plain["p2_breach"] is True
     assert plain["p3_acceleration"] is None  # no turns recorded
 
     # Rebuilding the same window replaces its rows, never appends.
-    materialize(warehouse_url, config_file(tmp_path), [drift_signals_hourly], DAY0 + HOUR * 23, DAY0 + HOUR * 24)
-    assert len(table_rows(warehouse_engine, table, "hour")) == 4
+    materialize(warehouse_url, config_file(tmp_path), [drift_signals_hourly], DAY0 + HOUR * 23, DAY0 + HOUR * 25)
+    assert len(table_rows(warehouse_engine, table, "hour")) == 9
