@@ -51,6 +51,9 @@ def run_demo(plan: DemoPlan) -> None:
         build_unpartitioned(defs, instance, warehouse=warehouse)
     print("\n3. tables")
     _print_table_counts(engine)
+    from agent_monitor.defs.alerting.demo_step import run_alert_demo
+
+    run_alert_demo(plan.database_url, plan.log_folder / "ground_truth.json" if plan.real_paths is None else None)
     print(
         "\nWhere to look:\n"
         "  - the Dagster UI on these results:\n"

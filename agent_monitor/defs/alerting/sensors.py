@@ -19,11 +19,12 @@ def utc_now() -> datetime:
 
 def alert_tick(
     engine: Engine, config: MonitorConfig, now: datetime, *, slack: Slack | None = None,
-    record: Recorder = record_delivery,
+    record: Recorder = record_delivery, as_of: datetime | None = None,
 ) -> TickReport:
     """One tick at `now`: transitions written first, then the outbox delivered to Slack."""
     notifier, unavailable = (slack or Slack.from_config(config)).notifier()
-    return run_alert_tick(engine, config, now, notifier, unavailable=unavailable, record=record)
+    return run_alert_tick(engine, config, now, notifier, unavailable=unavailable, record=record,
+                          as_of=as_of)
 
 
 def evaluate_alert_sensor(

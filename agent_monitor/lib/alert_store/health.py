@@ -18,16 +18,16 @@ TREND_HOURS = 12
 TOPOLOGY_HOURS = 24 * 7
 
 
-def latest_health(connection: Connection) -> list[dict[str, Any]]:
+def latest_health(connection: Connection, as_of: datetime | None = None) -> list[dict[str, Any]]:
     """Every rule row (not 'overall') of each agent's latest hour in agent_health.
 
     Alerting looks only at the latest hour per agent, so a backfill of past hours never pages.
+    `as_of` (a replay) ignores hours from that hour on.
     """
-    newest = (
-        select(agent_health.c.agent_id, func.max(agent_health.c.hour).label("hour"))
-        .group_by(agent_health.c.agent_id)
-        .subquery()
-    )
+    newest_query = select(agent_health.c.agent_id, func.max(agent_health.c.hour).label("hour"))
+    if as_of is not None:
+        newest_query = newest_query.where(agent_health.c.hour < as_of)
+    newest = newest_query.group_by(agent_health.c.agent_id).subquery()
     query = (
         select(agent_health)
         .join(newest, and_(agent_health.c.agent_id == newest.c.agent_id,
@@ -94,27 +94,31 @@ def upstream_map(connection: Connection, until: datetime) -> dict[str, set[str]]
 def health_between(
     connection: Connection, start: datetime, end: datetime
 ) -> dict[str, Mapping[str, dict[str, Any]]]:
-    """{agent: {rule: row}} from each agent's latest hour in [start, end) (agent-wide rules)."""
-    newest = (
-        select(agent_health.c.agent_id, func.max(agent_health.c.hour).label("hour"))
-        .where(agent_health.c.hour >= start, agent_health.c.hour < end)
-        .group_by(agent_health.c.agent_id)
-        .subquery()
+    """{agent: {rule: row}}: per agent and rule the newest row in [start, end) with data
+    (else the newest no_data row); of several scopes in that hour (M3 paths) the worst."""
+    query = (
+        select(agent_health)
+        .where(agent_health.c.hour >= start, agent_health.c.hour < end,
+               agent_health.c.rule != "overall")
+        .order_by(agent_health.c.hour)
     )
-    query = select(agent_health).join(newest, and_(
-        agent_health.c.agent_id == newest.c.agent_id, agent_health.c.hour == newest.c.hour))
     result: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in connection.execute(query).mappings():
+    for record in connection.execute(query).mappings():
+        row = dict(record)
         rules = result.setdefault(row["agent_id"], {})
-        # M3 has a row per decision path: the digest shows the worst one.
         kept = rules.get(row["rule"])
-        if kept is None or _worse(dict(row), kept):
-            rules[row["rule"]] = dict(row)
+        if kept is None or _better(row, kept):
+            rules[row["rule"]] = row
     return result
 
 
-def _worse(row: dict[str, Any], kept: dict[str, Any]) -> bool:
-    order = ("critical", "warning", "ok", "no_data")
+def _better(row: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """Whether `row` (same or later hour) replaces `kept` in health_between."""
+    if row["status"] == "no_data":
+        return kept["status"] == "no_data"
+    if kept["status"] == "no_data" or row["hour"] > kept["hour"]:
+        return True
+    order = ("critical", "warning", "ok")
     return order.index(row["status"]) < order.index(kept["status"])
 
 

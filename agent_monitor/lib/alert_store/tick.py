@@ -49,16 +49,19 @@ class TickReport:
                 f"{len(self.delivery.delivered)}; undelivered {len(self.delivery.undelivered)}")
 
 
-def evaluate_and_record(engine: Engine, config: MonitorConfig, now: datetime) -> TickReport:
+def evaluate_and_record(
+    engine: Engine, config: MonitorConfig, now: datetime, as_of: datetime | None = None
+) -> TickReport:
     """Evaluate every (rule, scope) row of each agent's latest hour; write alerts and outbox.
 
-    Everything is written in one transaction, before anything is sent.
+    Everything is written in one transaction, before anything is sent. `as_of` replays the
+    past: hours from `as_of` on are ignored.
     """
     rules = RuleSet.from_config(config)
     repeat = timedelta(hours=config.slack.repeat_interval_hours)
     report = TickReport()
     with engine.begin() as connection:
-        health = latest_health(connection)
+        health = latest_health(connection, as_of)
         previous = load_current(connection)
         silences = active_silences(connection, now)
         evaluated: list[tuple[Any, dict[str, Any]]] = []
@@ -124,9 +127,10 @@ def deliver_pending(
 def run_alert_tick(
     engine: Engine, config: MonitorConfig, now: datetime, notifier: SlackNotifier | None, *,
     unavailable: str | None = None, record: Recorder = outbox.record_delivery,
+    as_of: datetime | None = None,
 ) -> TickReport:
     """The alert sensor's body: evaluate and record, then deliver everything pending."""
-    report = evaluate_and_record(engine, config, now)
+    report = evaluate_and_record(engine, config, now, as_of)
     report.delivery = deliver_pending(engine, notifier, now, unavailable=unavailable,
                                       record=record)
     return report

@@ -1,0 +1,123 @@
+"""The demo's alert step: replay the alert sensor hour by hour into a Slack stand-in."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from agent_monitor.defs.alerting.resources import Slack
+from agent_monitor.defs.alerting.schedules import post_digest
+from agent_monitor.defs.alerting.sensors import alert_tick
+from agent_monitor.lib.alerting.catalogue import CATALOGUE
+from agent_monitor.lib.config import ConfigError, MonitorConfig, load_config
+from agent_monitor.lib.slack_standin import SlackStandIn
+from agent_monitor.lib.warehouse.open import open_warehouse
+from agent_monitor.lib.warehouse.tables_alerting import alerts
+from agent_monitor.lib.warehouse.tables_health import agent_health
+
+HOUR = timedelta(hours=1)
+TICK_DELAY = timedelta(minutes=5)  # each replayed tick runs 5 min after its hour ended
+DEMO_CHANNEL = "C0DEMOALERTS"
+MATCH_AFTER = timedelta(hours=6)  # an alert up to 6 h after an incident ended is its echo
+
+
+def run_alert_demo(database_url: str, ground_truth: Path | None = None) -> None:
+    """Replay one sensor tick per built hour against a loopback Slack, then post the digest."""
+    engine = open_warehouse(database_url)
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"   config not usable ({error}); alerting with the defaults")
+        config = MonitorConfig()
+    with engine.connect() as connection:
+        first, last = connection.execute(
+            select(func.min(agent_health.c.hour), func.max(agent_health.c.hour))).one()
+    if first is None:
+        print("\n4. alerts: agent_health is empty, nothing to alert on")
+        engine.dispose()
+        return
+    print(f"\n4. alerts: the alert sensor replayed hour by hour ({first:%Y-%m-%d %H:00} … "
+          f"{last:%Y-%m-%d %H:00} UTC) into a Slack stand-in on loopback")
+    with SlackStandIn() as standin:
+        slack = Slack(token="xoxb-demo-stand-in", base_url=standin.base_url,
+                      channel=DEMO_CHANNEL)
+        hour = first
+        while hour <= last:
+            alert_tick(engine, config, latest_tick(hour), slack=slack, as_of=hour + HOUR)
+            hour += HOUR
+        _print_messages(standin.messages)
+        _compare(engine, ground_truth)
+        outcome = post_digest(engine, config, latest_tick(last), slack=slack)
+        digest = standin.posted_with_key(outcome.key)
+        print(f"\n   digest {outcome.key}: {'posted' if digest else outcome.reason}")
+        if digest:
+            print("   " + _plain(digest[0]["text"]))
+    engine.dispose()
+
+
+def _plain(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _print_messages(messages: list[dict[str, Any]]) -> None:
+    kinds: dict[str, int] = {}
+    for message in messages:
+        kind = message["metadata"]["event_payload"]["key"].split(":")[-2]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+    print(f"   {len(messages)} Slack messages ({summary}); fired and resolved:")
+    for message in messages:
+        if message["metadata"]["event_payload"]["key"].split(":")[-2] != "repeat":
+            print("     " + _plain(message["text"]))
+
+
+def _compare(engine: Engine, ground_truth: Path | None) -> None:
+    """Which injected incident produced which alerts (ground_truth.json of the generator)."""
+    if ground_truth is None or not ground_truth.exists():
+        return
+    from agent_monitor.lib.generator.ground_truth import GroundTruth
+
+    truth = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8"))
+    with engine.connect() as connection:
+        rows = [dict(r) for r in connection.execute(select(alerts)).mappings()]
+    matched: set[tuple[str, str, int]] = set()
+    print("\n   injected incidents (ground truth) and the alerts they produced:")
+    for incident in truth.incidents:
+        expected = set(incident.expected.get("rules", []))
+        found = []
+        for row in sorted(rows, key=lambda r: r["first_seen"]):
+            agents = {row["agent_id"], *(row["scope"].split("->") if "->" in row["scope"] else ())}
+            when = row["first_seen"]
+            start, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
+            if agents & set(incident.agents) and start <= when <= end:
+                matched.add((row["rule"], row["scope_key"], row["episode"]))
+                metric = CATALOGUE[row["rule"]].metric
+                mark = "expected" if metric in expected else "side effect"
+                found.append(f"{row['rule']} on {row['scope_key']} at {when:%m-%d %H:%M} "
+                             f"({mark}; {_delivery(row)})")
+        print(f"   - {incident.kind} on {', '.join(incident.agents)} "
+              f"{incident.start:%m-%d %H:%M} → {incident.end:%m-%d %H:%M} "
+              f"(expects {', '.join(sorted(expected)) or 'n/a'}):")
+        print("       " + ("\n       ".join(found) if found else "no alert"))
+    others = [r for r in rows if (r["rule"], r["scope_key"], r["episode"]) not in matched]
+    print(f"   alerts not matched to an injected incident: {len(others)}")
+    for row in others[:10]:
+        print(f"     {row['rule']} on {row['scope_key']} at {row['first_seen']:%m-%d %H:%M}")
+
+
+def _delivery(row: dict[str, Any]) -> str:
+    if row["inhibited_by"]:
+        return f"inhibited by {row['inhibited_by']}"
+    if row["silenced_by"]:
+        return f"silenced by {row['silenced_by']}"
+    return str(row["delivery_status"])
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def latest_tick(hour: datetime) -> datetime:
+    """When the sensor tick for an hour runs in the replay."""
+    return hour + HOUR + TICK_DELAY
