@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent_monitor.lib.alerting.rules import m6_value
-from agent_monitor.lib.signal_rollup.cascade_rows import MIN_FAILING_BUCKETS
+from agent_monitor.lib.signal_rollup.cascade_rows import MIN_CO_FAILING_BUCKETS
 from agent_monitor.lib.signal_rollup.metrics_window import ratio, total
 
 HOUR = timedelta(hours=1)
@@ -119,14 +119,14 @@ def edge_values(edges: Sequence[Mapping[str, Any]]) -> list[RuleValue]:
     """C2 per edge of which the agent is upstream; scope is "upstream->downstream"."""
     return [
         RuleValue("c2_cascade_risk", f"{e['upstream_agent_id']}->{e['downstream_agent_id']}",
-                  e.get("r"), e.get("n_buckets"), p_value=e.get("p_value"), veto=_single_spike(e))
+                  e.get("r"), e.get("n_buckets"), p_value=e.get("p_value"), veto=_coincidence(e))
         for e in edges
     ]
 
 
-def _single_spike(edge: Mapping[str, Any]) -> str | None:
-    counts = (edge.get("upstream_failing_buckets"), edge.get("downstream_failing_buckets"))
-    if None in counts or min(counts) >= MIN_FAILING_BUCKETS:  # type: ignore[type-var]
+def _coincidence(edge: Mapping[str, Any]) -> str | None:
+    both = edge.get("co_failing_buckets")
+    if both is None or both >= MIN_CO_FAILING_BUCKETS:
         return None
-    return (f"but the failures fall in {counts[0]} upstream and {counts[1]} downstream "
-            f"bucket(s); r needs failures in at least {MIN_FAILING_BUCKETS} buckets on each side")
+    return (f"but only {both} bucket(s) had failures of both agents; a cascade needs at least "
+            f"{MIN_CO_FAILING_BUCKETS}, fewer are isolated failures that coincided")

@@ -12,9 +12,9 @@ from agent_monitor.lib.cascades import BucketCount, edge_correlation, failure_ch
 
 MIN_STEPS_PER_BUCKET = 5
 BUCKET_SECONDS = 900
-# With failures in a single bucket a series is one spike, and r only says whether two
-# isolated failures happened to coincide: no cascade risk then (docs/signals.md).
-MIN_FAILING_BUCKETS = 2
+# r must be carried by at least this many buckets in which both agents failed: with fewer,
+# it only says whether one or two isolated failures happened to coincide (docs/signals.md).
+MIN_CO_FAILING_BUCKETS = 3
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -92,11 +92,12 @@ def edge_params(rules: RuleSet, upstream_agent: str) -> EdgeParams:
 
 def failing_buckets(
     up: Mapping[int, BucketCount], down: Mapping[int, BucketCount]
-) -> tuple[int, int]:
-    """Buckets counted by C2 (both agents ran ≥ 5 steps) in which each agent had a failure."""
+) -> tuple[int, int, int]:
+    """Buckets counted by C2 (both ran ≥ 5 steps) with a failure: upstream, downstream, both."""
     shared = [b for b in up.keys() & down.keys()
               if up[b].n_steps >= MIN_STEPS_PER_BUCKET and down[b].n_steps >= MIN_STEPS_PER_BUCKET]
-    return sum(up[b].n_failed > 0 for b in shared), sum(down[b].n_failed > 0 for b in shared)
+    return (sum(up[b].n_failed > 0 for b in shared), sum(down[b].n_failed > 0 for b in shared),
+            sum(up[b].n_failed > 0 and down[b].n_failed > 0 for b in shared))
 
 
 def _within(buckets: Mapping[int, BucketCount], start: float, end: float) -> dict[int, BucketCount]:
@@ -123,8 +124,8 @@ def correlation_rows(
             up, down, min_steps=MIN_STEPS_PER_BUCKET, min_buckets=params.min_buckets,
             r_threshold=params.r_threshold, p_threshold=params.p_threshold,
         )
-        failing_up, failing_down = failing_buckets(up, down)
-        supported = min(failing_up, failing_down) >= MIN_FAILING_BUCKETS
+        failing_up, failing_down, co_failing = failing_buckets(up, down)
+        supported = co_failing >= MIN_CO_FAILING_BUCKETS
         rows.append({
             "hour": hour,
             "upstream_agent_id": upstream,
@@ -137,6 +138,7 @@ def correlation_rows(
             "cascade_risk": result.cascade_risk and supported,
             "upstream_failing_buckets": failing_up,
             "downstream_failing_buckets": failing_down,
+            "co_failing_buckets": co_failing,
             "upstream_steps": sum(c.n_steps for c in up.values()),
             "upstream_failed": sum(c.n_failed for c in up.values()),
             "downstream_steps": sum(c.n_steps for c in down.values()),

@@ -92,9 +92,11 @@ cascade_correlations = Table(
     Column("r", Float()),
     Column("p_value", Float()),
     Column("cascade_risk", Boolean(), nullable=False),
-    # Buckets (among the n_buckets) in which each agent had a failure: r needs at least 2 each.
+    # Buckets (among the n_buckets) with a failure of each agent, and of both: a cascade risk
+    # needs at least 3 buckets in which both failed (docs/signals.md).
     Column("upstream_failing_buckets", Integer()),
     Column("downstream_failing_buckets", Integer()),
+    Column("co_failing_buckets", Integer()),
     Column("upstream_steps", Integer()),
     Column("upstream_failed", Integer()),
     Column("downstream_steps", Integer()),

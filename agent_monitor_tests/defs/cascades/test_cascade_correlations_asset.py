@@ -70,6 +70,8 @@ def test_pearson_r_p_value_and_cascade_risk(warehouse_engine: Engine, warehouse_
     t = r * math.sqrt(6 / (1 - r * r))
     assert edge["p_value"] == pytest.approx(2 * stats.t.sf(t, 6), rel=1e-6)
     assert edge["cascade_risk"] is True
+    # Both failed in buckets 2–6 and 8 (x and y > 0): 6 ≥ 3; upstream 6, downstream 6.
+    assert (edge["upstream_failing_buckets"], edge["downstream_failing_buckets"], edge["co_failing_buckets"]) == (6, 6, 6)
     # 8 buckets × 5 + 5 (08:45) api steps; 8 × 5 + 4 worker steps.
     assert edge["upstream_steps"] == 45 and edge["upstream_failed"] == 16 + 5
     assert edge["downstream_steps"] == 44 and edge["downstream_failed"] == 16
@@ -99,7 +101,7 @@ def test_failures_in_a_single_bucket_are_no_cascade_risk(warehouse_engine: Engin
     assert materialize(warehouse_url, config_file(tmp_path), [cascade_correlations], DAY0 + HOUR * 10).success
     edge = {(r["upstream_agent_id"], r["downstream_agent_id"]): r for r in table_rows(warehouse_engine, table, "hour")}[("api", "worker")]
     # Identical series [0,0,0,0.2,0,0,0,0] → r = 1 over 8 buckets, p ≈ 0; but each side failed
-    # in one bucket only (< 2), so this is one coincidence, not a correlation.
+    # in one bucket only: one coincidence (< 3 buckets where both failed), not a correlation.
     assert edge["n_buckets"] == 8 and edge["r"] == pytest.approx(1.0) and edge["p_value"] < 0.05
-    assert (edge["upstream_failing_buckets"], edge["downstream_failing_buckets"]) == (1, 1)
+    assert (edge["upstream_failing_buckets"], edge["downstream_failing_buckets"], edge["co_failing_buckets"]) == (1, 1, 1)
     assert edge["cascade_risk"] is False

@@ -128,9 +128,10 @@ def test_m3_is_judged_per_decision_path() -> None:
         "1 rule(s) breaching: m3_decision_disagreement[approval] (warning)")
 
 
-def test_c2_with_failures_in_one_bucket_is_ok() -> None:
-    edges = [{**EDGES[0], "r": 1.0, "p_value": 0.0, "upstream_failing_buckets": 1, "downstream_failing_buckets": 3}]
+def test_c2_carried_by_two_coincidences_is_ok() -> None:
+    edges = [{**EDGES[0], "r": 1.0, "p_value": 0.0, "upstream_failing_buckets": 2,
+              "downstream_failing_buckets": 3, "co_failing_buckets": 2}]
     rows = agent_health_rows(H, "billing", {}, None, edges, RuleSet())
     c2 = next(r for r in rows if r["rule"] == "c2_cascade_risk")
     assert c2["status"] == "ok" and c2["value"] == 1.0
-    assert "1 upstream and 3 downstream bucket(s)" in c2["reason"]
+    assert "only 2 bucket(s) had failures of both agents" in c2["reason"]
