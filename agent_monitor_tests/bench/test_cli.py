@@ -1,0 +1,30 @@
+"""`agent-monitor bench --quick` on SQLite writes a JSON file and prints the table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent_monitor.cli import main
+
+
+@pytest.mark.slow
+def test_quick_bench_on_sqlite_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "out.json"
+    code = main(["bench", "--quick", "--databases", "sqlite", "--parts", "ingest,sensors",
+                 "--events", "400", "--sensor-agents", "20", "--workdir", str(tmp_path / "w"), "-o", str(output)])
+    assert code == 0
+    results = json.loads(output.read_text())
+    part = results["databases"]["sqlite"]
+    assert part["ingest"]["events"] == 400 and part["ingest_floor"]["events"] == 400
+    # 20 agents × 1 hour × 2 events per agent-hour = 40 events in the sensor scenario.
+    assert part["sensors"]["events"] == 40 and part["sensors"]["hours_reported"] == 1
+    assert results["machine"]["cpu_count"] >= 1
+    assert "ingest events/s (pipeline)" in capsys.readouterr().out
+
+
+def test_unknown_database_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--databases", "oracle"]) == 2
+    assert "--databases must name sqlite and/or postgres" in capsys.readouterr().err

@@ -1,0 +1,55 @@
+"""Bulk writes store exactly what a SQLAlchemy insert of the same rows stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from agent_monitor.lib.ingest import bulk
+from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS
+from agent_monitor.lib.warehouse.tables_raw import raw_events
+
+
+def _row(event_id: str, **fields: Any) -> dict[str, Any]:
+    return {"event_id": event_id, "event_type": "agent_response", "ts": datetime(2026, 1, 5, 10, 0, 0),
+            "ts_epoch": 1767607200.0, "schema_version": 1, "content_hash": "h", "ingest_id": 1, **fields}
+
+
+ROWS = [
+    # COPY's text format escapes these four characters; they must come back unchanged.
+    _row("tricky", text="tab\there\nnew line \\ back\r", agent_id="a\\b",
+         attributes={"note": "x\ty\\z\"q\né"}, flags=["hallucination\tx"], has_hallucination_flag=True),
+    # None in JSON columns, a boolean False, a whole-second timestamp, an empty string.
+    _row("plain", agent_id="", has_hallucination_flag=False, confidence=0.25, turn=3,
+         started_at=datetime(2026, 1, 5, 9, 59, 59)),
+]
+
+
+def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Engine) -> None:
+    with warehouse_engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            bulk.copy_rows(connection, raw_events, ROWS)
+        else:
+            bulk.executemany_rows(connection, raw_events, ROWS)
+        bulk_rows = connection.execute(select(raw_events).order_by(raw_events.c.event_id)).all()
+        connection.execute(raw_events.delete())
+        connection.execute(raw_events.insert(), [{n: r.get(n) for n in RAW_EVENT_COLUMNS} for r in ROWS])
+        plain_rows = connection.execute(select(raw_events).order_by(raw_events.c.event_id)).all()
+        # Raw stored text too, so SQL over JSON columns sees the same values (JSON null, not NULL).
+        raw_sql = "SELECT event_id, flags, attributes, ts, started_at FROM raw_events ORDER BY event_id"
+        plain_raw = connection.exec_driver_sql(raw_sql).all()
+        connection.execute(raw_events.delete())
+        if connection.dialect.name == "postgresql":
+            bulk.copy_rows(connection, raw_events, ROWS)
+        else:
+            bulk.executemany_rows(connection, raw_events, ROWS)
+        bulk_raw = connection.exec_driver_sql(raw_sql).all()
+    assert bulk_rows == plain_rows
+    assert bulk_raw == plain_raw
+    tricky = next(r for r in bulk_rows if r.event_id == "tricky")
+    assert tricky.text == "tab\there\nnew line \\ back\r"
+    assert tricky.attributes == {"note": "x\ty\\z\"q\né"}
+    plain = next(r for r in bulk_rows if r.event_id == "plain")
+    assert (plain.agent_id, plain.has_hallucination_flag, plain.flags) == ("", False, None)
