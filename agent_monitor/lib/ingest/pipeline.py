@@ -173,6 +173,8 @@ def _ingest_records(
         raise
     with engine.begin() as connection:
         store.update_ledger_entry(connection, result.ingest_id, {"status": "complete", "finished_at": _utcnow()})
+    with engine.begin() as connection:
+        store.refresh_statistics(connection, result.accepted)
 
 
 def _ingest_batch(engine: Engine, result: IngestResult, batch: list[SourceRecord], *, store_text: bool) -> None:

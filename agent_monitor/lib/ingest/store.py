@@ -90,6 +90,20 @@ def touch_hours(
     connection.execute(statement, values)
 
 
+# Planner statistics are refreshed after an ingestion adds at least this many events: right
+# after a bulk load into a young table PostgreSQL still believes it is nearly empty and picks
+# plans (e.g. a time-index scan per session chunk) that are orders of magnitude slower.
+ANALYZE_AFTER_EVENTS = 10_000
+
+
+def refresh_statistics(connection: Connection, accepted: int) -> bool:
+    """ANALYZE raw_events on PostgreSQL after a large ingestion; True when it ran."""
+    if accepted < ANALYZE_AFTER_EVENTS or connection.dialect.name != "postgresql":
+        return False
+    connection.exec_driver_sql("ANALYZE raw_events")
+    return True
+
+
 def hour_of(ts: datetime) -> datetime:
     return ts.replace(minute=0, second=0, microsecond=0)
 

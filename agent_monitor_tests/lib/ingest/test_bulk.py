@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from agent_monitor.lib.ingest import bulk
-from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS
+from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS, refresh_statistics
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 
 
@@ -53,3 +53,22 @@ def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Eng
     assert tricky.attributes == {"note": "x\ty\\z\"q\né"}
     plain = next(r for r in bulk_rows if r.event_id == "plain")
     assert (plain.agent_id, plain.has_hallucination_flag, plain.flags) == ("", False, None)
+
+
+def test_statistics_are_refreshed_after_a_large_ingestion_on_postgres(warehouse_engine: Engine) -> None:
+    with warehouse_engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            bulk.copy_rows(connection, raw_events, ROWS)
+        else:
+            bulk.executemany_rows(connection, raw_events, ROWS)
+    with warehouse_engine.begin() as connection:
+        # 9,999 accepted events is below the 10,000 threshold: nothing runs.
+        assert not refresh_statistics(connection, 9_999)
+        ran = refresh_statistics(connection, 10_000)
+        assert ran == (connection.dialect.name == "postgresql")
+        if ran:
+            # ANALYZE counted the 2 rows (a never-analyzed table reports -1).
+            reltuples = connection.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE oid = 'raw_events'::regclass"
+            ).scalar_one()
+            assert reltuples == 2
