@@ -12,9 +12,9 @@ from agent_monitor.lib.generator.sink import EventSink
 from agent_monitor.lib.generator.specs import AgentSpec, StepSpec, WorkflowSpec
 from agent_monitor.lib.generator.traffic import count_for_hour, pick_version
 
-STEP_FAILURE_RATE = 0.02
-STALL_RATE = 0.01
-ABANDON_RATE = 0.01
+STEP_FAILURE_RATE = 0.005
+STALL_RATE = 0.005
+ABANDON_RATE = 0.005
 STEP_TIMEOUT_S = 30.0
 OWN_FAILURES = (
     ("failed", "tool_error"),
