@@ -64,20 +64,31 @@ def load_hours(params: dict[str, Any]) -> dict[str, Any]:
     return {"events": events, "ingest_seconds": seconds_ingesting}
 
 
+def _attempt(url: str, first: str, last: str | None, config: str | None) -> dict[str, Any]:
+    """build_hours, with a failed run recorded (its last error line) instead of raised."""
+    began = time.perf_counter()
+    try:
+        return build_hours(url, first, last, config)
+    except Exception as error:  # noqa: BLE001 - reported in the results
+        return {"seconds": time.perf_counter() - began, "success": False,
+                "error": f"{type(error).__name__}: {str(error).splitlines()[-1][:300] if str(error) else ''}"}
+
+
 def backfill(params: dict[str, Any]) -> dict[str, Any]:
     """Build all hourly assets over the window, `chunk_hours` hours per run."""
     start, hours, chunk = _hour(params["key"]), int(params["hours"]), int(params["chunk_hours"])
     runs: list[float] = []
+    failures: list[str] = []
     began = time.perf_counter()
     for offset in range(0, hours, chunk):
         first = start + timedelta(hours=offset)
         last = start + timedelta(hours=min(offset + chunk, hours) - 1)
-        built = build_hours(params["url"], first.strftime(KEY_FORMAT), last.strftime(KEY_FORMAT),
-                            params.get("config"))
+        built = _attempt(params["url"], first.strftime(KEY_FORMAT), last.strftime(KEY_FORMAT), params.get("config"))
         if not built["success"]:
-            raise RuntimeError(f"backfill run {first}–{last} failed")
+            failures.append(f"{first:%Y-%m-%d %H:00}–{last:%H:00}: {built.get('error', 'failed')}")
         runs.append(built["seconds"])
-    return {"seconds": time.perf_counter() - began, "runs": len(runs), "run_seconds": runs}
+    return {"seconds": time.perf_counter() - began, "runs": len(runs), "run_seconds": runs,
+            "failed_runs": failures}
 
 
 def hour_points(params: dict[str, Any]) -> dict[str, Any]:
@@ -86,8 +97,9 @@ def hour_points(params: dict[str, Any]) -> dict[str, Any]:
     points = []
     for k in params["points"]:
         key = (start + timedelta(hours=k)).strftime(KEY_FORMAT)
-        built = build_hours(params["url"], key, None, params.get("config"))
-        points.append({"hour_index": k, "key": key, "seconds": built["seconds"]})
+        built = _attempt(params["url"], key, None, params.get("config"))
+        points.append({"hour_index": k, "key": key, "seconds": built["seconds"], "success": built["success"],
+                       **({"error": built["error"]} if "error" in built else {})})
     return {"points": points}
 
 

@@ -24,7 +24,8 @@ def _points(part: dict[str, Any]) -> str | None:
     points = _get("backfill.hour_points.points")(part)
     if not points:
         return None
-    return ", ".join(f"h{p['hour_index']}={p['seconds']:.2f}" for p in points)
+    return ", ".join(f"h{p['hour_index']}={p['seconds']:.2f}{'' if p.get('success', True) else '!'}"
+                     for p in points)
 
 
 ROWS: list[tuple[str, Getter, str, str]] = [
@@ -40,12 +41,39 @@ ROWS: list[tuple[str, Getter, str, str]] = [
     ("backfill load (ingest) s", _get("backfill.load.ingest_seconds"), "{:.1f}", ""),
     ("backfill build wall s", _get("backfill.build.seconds"), "{:.1f}", "< 1800 (30 d)"),
     ("backfill build runs", _get("backfill.build.runs"), "{}", ""),
+    ("backfill failed runs", lambda p: _count(p, "backfill.build.failed_runs"), "{}", "0"),
     ("backfill build peak RSS MiB", _get("backfill.build.peak_rss_mib"), "{:,.0f}", "< 1536"),
     ("hour k rebuild s", _points, "{}", "flat in k"),
     ("raw_events_update_sensor tick s", _get("sensors.raw_events_update_sensor_seconds"), "{:.3f}", "< 2"),
     ("agent_health_alert_sensor tick s", _get("sensors.agent_health_alert_sensor_seconds"), "{:.3f}", "< 2"),
     ("sensor tick peak RSS MiB", _get("sensors.peak_rss_mib"), "{:,.0f}", "< 1536"),
 ]
+
+
+def _count(part: dict[str, Any], path: str) -> int | None:
+    value = _get(path)(part)
+    return None if value is None else len(value)
+
+
+def _errors(results: dict[str, Any]) -> list[str]:
+    """Every recorded error, as "database path: message"."""
+    found: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("error", "failed_runs") and item:
+                    for message in item if isinstance(item, list) else [item]:
+                        found.append(f"{where}: {message}")
+                else:
+                    walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+
+    for kind, part in results["databases"].items():
+        walk(part, kind)
+    return found
 
 
 def _backfill_scale(part: dict[str, Any]) -> str | None:
@@ -71,6 +99,10 @@ def format_table(results: dict[str, Any]) -> str:
     rendered = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in lines]
     rendered.insert(1, "  ".join("-" * w for w in widths))
     machine = results["machine"]
+    errors = _errors(results)
+    if errors:
+        rendered.append("")
+        rendered.extend(f"error: {line}" for line in errors)
     rendered.append("")
     rendered.append(
         f"machine: {machine['cpu_count']} × {machine['cpu_model']}, {machine['memory_gib']} GiB, "

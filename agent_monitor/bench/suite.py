@@ -12,7 +12,8 @@ from agent_monitor.bench import databases
 from agent_monitor.bench.databases import DEFAULT_POSTGRES_URL
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.bench.machine import machine_info
-from agent_monitor.bench.runner import run_measure
+from agent_monitor.bench.runner import MeasurementError
+from agent_monitor.bench.runner import run_measure as _run_measure
 
 HOUR_KEY = "2026-01-05-10:00"
 BACKFILL_START_KEY = "2026-02-01-00:00"
@@ -41,7 +42,7 @@ class BenchOptions:
     databases: list[str] = field(default_factory=lambda: ["sqlite", "postgres"])
     parts: list[str] = field(default_factory=lambda: ["ingest", "hour", "backfill", "sensors"])
     postgres_url: str = DEFAULT_POSTGRES_URL
-    workdir: str = "bench_work"
+    workdir: str = "/tmp/agent_monitor_bench"
     config: str | None = None
 
     @classmethod
@@ -53,6 +54,15 @@ class BenchOptions:
         }
         values.update(overrides)
         return cls(**values)
+
+
+def run_measure(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The measurement, or {"error": …} so one failure does not lose the other figures."""
+    try:
+        return _run_measure(name, params)
+    except MeasurementError as error:
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        return {"error": " | ".join([lines[0], *lines[-1:]]) if lines else name}
 
 
 def _ratio(value: float | None, floor: float | None) -> float | None:
@@ -67,14 +77,14 @@ def _ingest_part(kind: str, options: BenchOptions, workdir: Path, events_file: P
         floor = run_measure("ingest_floor", {"url": floor_url, "path": str(events_file)})
         out: dict[str, Any] = {
             "ingest": ingest, "ingest_floor": floor,
-            "ingest_ratio_to_floor": _ratio(floor["events_per_second"], ingest["events_per_second"]),
+            "ingest_ratio_to_floor": _ratio(floor.get("events_per_second"), ingest.get("events_per_second")),
         }
         if "hour" in options.parts:
             params = {"url": url, "key": HOUR_KEY, "config": options.config}
             build = run_measure("hour_build", params)
             scan = run_measure("hour_floor", params)
             out.update(hour_build=build, hour_floor=scan,
-                       hour_ratio_to_floor=_ratio(build["seconds"], scan["seconds"]))
+                       hour_ratio_to_floor=_ratio(build.get("seconds"), scan.get("seconds")))
         return out
     finally:
         databases.drop(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     parser.add_argument("--parts", default="ingest,hour,backfill,sensors", help="which measurements")
     parser.add_argument("--postgres-url", help="PostgreSQL server for the postgres runs")
-    parser.add_argument("--workdir", default="bench_work", help="folder for generated files")
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "agent_monitor_bench"),
+                        help="folder for generated event files (default: under the system temp folder)")
     parser.add_argument("--config", help="agent_monitor YAML config for the asset builds")
     parser.add_argument("-o", "--output", help="JSON file (default bench_results/<time>.json)")
     parser.set_defaults(func=run)
