@@ -108,9 +108,14 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def value_against_threshold(rule: EffectiveRule, value: float | None, threshold: float) -> str:
-    """`0.143, above the threshold 0.100` (direction in words: no raw < or >)."""
-    return (f"{format_value(rule.unit, value)}, {rule.direction} the threshold "
-            f"{format_value(rule.unit, threshold)}")
+    """`0.143, above the threshold 0.100`, or `0.061, back within the threshold 0.080`."""
+    shown, limit = format_value(rule.unit, value), format_value(rule.unit, threshold)
+    if value is None:
+        return f"{shown} (threshold {limit})"
+    beyond = value > threshold if rule.direction == "above" else value < threshold
+    if beyond:
+        return f"{shown}, {rule.direction} the threshold {limit}"
+    return f"{shown}, back within the threshold {limit}"
 
 
 def alert_message(ctx: AlertContext, links: LinkSettings) -> SlackMessage:

@@ -108,7 +108,7 @@ def response_text(
 def validator_flags(rng: random.Random, correct: bool, drift: DriftState | None) -> list[str]:
     """Validator findings: hallucination flags mostly on wrong answers, more when drifting."""
     entropy = drift.entropy if drift else 0.0
-    p_hallucination = (0.05 + 0.35 * entropy) if not correct else (0.002 + 0.01 * entropy)
+    p_hallucination = (0.025 + 0.35 * entropy) if not correct else (0.001 + 0.01 * entropy)
     flags = [HALLUCINATION_FLAG] if rng.random() < p_hallucination else []
     if rng.random() < 0.01:
         flags.append(rng.choice(VALIDATOR_FLAGS))

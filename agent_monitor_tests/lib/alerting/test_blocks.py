@@ -103,7 +103,8 @@ def test_resolved_variant() -> None:
     msg = alert_message(context("billing", kind="resolve", value=120.0), LINKS)
     assert msg.blocks[0]["text"]["text"] == (
         ":white_check_mark: RESOLVED · Recovery time (MTTR)")
-    assert msg.text.startswith("[RESOLVED] m6_recovery_time on billing: 120 s")
+    # 120 s is under the 300 s threshold again: the text says so, not "above".
+    assert msg.text == "[RESOLVED] m6_recovery_time on billing: 120 s, back within the threshold 300 s"
 
 
 def test_digest_orders_worst_first_and_escapes() -> None:
