@@ -1,0 +1,35 @@
+"""An existing warehouse from an older release is upgraded in place, keeping its rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, inspect, select, text
+
+from agent_monitor.lib.warehouse.schema import upgrade_schema
+from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger
+
+
+def test_missing_tables_and_columns_are_added_without_touching_existing_rows(warehouse_url: str) -> None:
+    engine = create_engine(warehouse_url)
+    # An "older" warehouse: a ledger table that lacks most of today's columns, with one row.
+    with engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TABLE ingestion_ledger (ingest_id INTEGER PRIMARY KEY, source TEXT NOT NULL, "
+            "source_format VARCHAR(32) NOT NULL, status VARCHAR(16) NOT NULL, started_at TIMESTAMP NOT NULL, "
+            "lines_read INTEGER NOT NULL, accepted INTEGER NOT NULL, duplicates INTEGER NOT NULL, "
+            "quarantined INTEGER NOT NULL)"
+        ))
+        connection.execute(text(
+            "INSERT INTO ingestion_ledger VALUES (7, '/logs/a.jsonl', 'jsonl', 'complete', '2026-01-05 10:00:00', 3, 2, 1, 0)"
+        ))
+    changes = upgrade_schema(engine)
+    assert "add column ingestion_ledger.checksum" in changes
+    assert "create table raw_events" in changes
+    columns = {c["name"] for c in inspect(engine).get_columns("ingestion_ledger")}
+    assert {c.name for c in ingestion_ledger.columns} <= columns
+    with engine.connect() as connection:
+        row = connection.execute(select(ingestion_ledger)).one()
+    assert (row.ingest_id, row.source, row.lines_read, row.accepted, row.duplicates) == (7, "/logs/a.jsonl", 3, 2, 1)
+    assert row.checksum is None  # added columns start empty
+    # A second upgrade has nothing left to do.
+    assert upgrade_schema(engine) == []
+    engine.dispose()
