@@ -56,6 +56,10 @@ def unpartitioned_asset_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
     ]
 
 
+# Runs started from the command line log warnings and errors to the console, not every event.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def build_window(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -65,6 +69,7 @@ def build_window(
     warehouse: Warehouse | None = None,
     settings: MonitorSettings | None = None,
     selection: Sequence[dg.AssetKey] | None = None,
+    quiet: bool = False,
 ) -> dg.ExecuteInProcessResult | None:
     """One run that materializes the hourly assets for every hour from first to last."""
     keys = list(selection) if selection is not None else hourly_asset_keys(defs)
@@ -80,6 +85,7 @@ def build_window(
         instance=instance,
         resources=resources,
         selection=keys,
+        run_config=QUIET_RUN_CONFIG if quiet else None,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: partition_key(first_hour),
             ASSET_PARTITION_RANGE_END_TAG: partition_key(last_hour),
@@ -93,6 +99,7 @@ def build_unpartitioned(
     *,
     warehouse: Warehouse | None = None,
     settings: MonitorSettings | None = None,
+    quiet: bool = False,
 ) -> dg.ExecuteInProcessResult | None:
     """One run of the assets that are not partitioned by hour (e.g. the dashboard)."""
     keys = unpartitioned_asset_keys(defs)
@@ -103,4 +110,7 @@ def build_unpartitioned(
         resources["warehouse"] = warehouse
     if settings is not None:
         resources["settings"] = settings
-    return dg.materialize(_asset_definitions(defs), instance=instance, resources=resources, selection=keys)
+    return dg.materialize(
+        _asset_definitions(defs), instance=instance, resources=resources, selection=keys,
+        run_config=QUIET_RUN_CONFIG if quiet else None,
+    )

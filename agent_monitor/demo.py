@@ -47,13 +47,15 @@ def run_demo(plan: DemoPlan) -> None:
     with dg.DagsterInstance.get() as instance:
         report_changed_hours(instance, warehouse)
         print(f"\n2. build every hourly table for {first:%Y-%m-%d %H:00} … {last:%Y-%m-%d %H:00} UTC (one run)")
-        build_window(defs, instance, first, last, warehouse=warehouse)
-        build_unpartitioned(defs, instance, warehouse=warehouse)
+        build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
+        build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
     print("\n3. tables")
     _print_table_counts(engine)
+    _print_latest_metrics(engine)
     from agent_monitor.defs.alerting.demo_step import run_alert_demo
 
-    run_alert_demo(plan.database_url, plan.log_folder / "ground_truth.json" if plan.real_paths is None else None)
+    ground_truth = plan.log_folder / "ground_truth.json" if plan.real_paths is None else None
+    run_alert_demo(plan.database_url, ground_truth, output_folder=plan.home)
     print(
         "\nWhere to look:\n"
         "  - the Dagster UI on these results:\n"
@@ -63,6 +65,16 @@ def run_demo(plan: DemoPlan) -> None:
     )
     _print_dashboard_path()
     engine.dispose()
+
+
+def _print_latest_metrics(engine: Engine) -> None:
+    from agent_monitor.lib.rollup.latest import format_table, latest_rows
+
+    rows = latest_rows(engine, hours=1)
+    if rows:
+        print(f"\n   agent_metrics_hourly, newest hour ({rows[0]['hour']:%Y-%m-%d %H:00} UTC; "
+              "all hours: agent-monitor metrics show):")
+        print("\n".join("   " + line for line in format_table(rows).splitlines()))
 
 
 def _print_dashboard_path() -> None:

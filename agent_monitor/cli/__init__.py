@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`, which adds its subcommand(s) and sets
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Dagster's notes about beta/preview parameters are for developers, not for this command's users.
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
+    # Everything the demo writes (dashboard, review files) lands in its folder.
+    os.environ["AGENT_MONITOR_HOME"] = str(home)
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(parents=True, exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():

@@ -1,5 +1,6 @@
 """The demo's alert step: replay the alert sensor hour by hour into a Slack stand-in."""
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,12 @@ DEMO_CHANNEL = "C0DEMOALERTS"
 MATCH_AFTER = timedelta(hours=6)  # an alert up to 6 h after an incident ended is its echo
 
 
-def run_alert_demo(database_url: str, ground_truth: Path | None = None) -> None:
-    """Replay one sensor tick per built hour against a loopback Slack, then post the digest."""
+def run_alert_demo(database_url: str, ground_truth: Path | None = None, output_folder: Path | None = None) -> None:
+    """Replay one sensor tick per built hour against a loopback Slack, then post the digest.
+
+    With `output_folder`, what Slack received is also written there: `slack_messages.json`
+    (every alert message, as posted) and `digest.json` (the digest message).
+    """
     engine = open_warehouse(database_url)
     try:
         config = load_config()
@@ -53,7 +58,16 @@ def run_alert_demo(database_url: str, ground_truth: Path | None = None) -> None:
         print(f"\n   digest {outcome.key}: {'posted' if digest else outcome.reason}")
         if digest:
             print("   " + _plain(digest[0]["text"]))
+        if output_folder is not None:
+            _write_json(output_folder / "slack_messages.json", standin.messages)
+            _write_json(output_folder / "digest.json", digest[0] if digest else None)
+            print(f"   written: {output_folder / 'slack_messages.json'}, {output_folder / 'digest.json'}")
     engine.dispose()
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, default=str), encoding="utf-8")
 
 
 def _plain(text: str) -> str:

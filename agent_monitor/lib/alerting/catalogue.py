@@ -70,7 +70,7 @@ CATALOGUE: dict[str, RuleDefinition] = {
               scope="agent", unit="s", sample_noun="incidents (recovered or open)",
               window_hours=1, asset_key="agent_metrics_hourly", threshold_range=(0.0, None)),
         _rule(name="m7_escalation_rate", metric="M7", title="User escalation rate",
-              threshold=0.08, direction="above", min_samples=20, severity="warning",
+              threshold=0.08, direction="above", min_samples=100, severity="warning",
               scope="agent", unit="ratio", sample_noun="sessions", window_hours=24,
               asset_key="agent_metrics_hourly", threshold_range=(0.0, 1.0)),
         _rule(name="p1_confidence_drift", metric="P1", title="Confidence drift velocity",

@@ -31,8 +31,9 @@ DEFAULTS = RuleSet()
         # M6: 301 s > 300 s -> critical
         ("m6_recovery_time", 301.0, 1, "critical"),
         ("m6_recovery_time", 300.0, 1, "ok"),
-        # M7: 0.09 > 0.08
-        ("m7_escalation_rate", 0.09, 50, "warning"),
+        # M7: 9/100 = 0.09 > 0.08 over the minimum 100 sessions; 99 sessions is below it
+        ("m7_escalation_rate", 0.09, 100, "warning"),
+        ("m7_escalation_rate", 0.09, 99, "no_data"),
         # P1: slope -0.06/h < -0.05/h over 4 qualifying hours
         ("p1_confidence_drift", -0.06, 4, "warning"),
         ("p1_confidence_drift", -0.04, 6, "ok"),
