@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, and_, func, inspect, select
+from sqlalchemy import Connection, MetaData, Table, func, inspect, select
 
 from agent_monitor.lib.warehouse.tables_health import agent_health
 from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly
@@ -175,20 +175,28 @@ def _agents_with_health(connection: Connection, start: datetime, end: datetime) 
 def _latest_health(
     connection: Connection, agents: Sequence[str], end: datetime
 ) -> dict[str, AgentHealth]:
-    """Each agent's rows at its newest agent_health hour before `end`."""
+    """Each agent's rows at its newest agent_health hour before `end` that had data.
+
+    An hour whose overall status is `no_data` (the agent was quiet) does not hide the last
+    known status; the page shows the hour each row is from. An agent that never had data
+    shows its newest hour.
+    """
     table = agent_health
-    newest = (
-        select(table.c.agent_id, func.max(table.c.hour).label("hour"))
-        .where(table.c.hour < end)
-        .group_by(table.c.agent_id)
-        .subquery()
-    )
-    query = select(table).join(
-        newest, and_(table.c.agent_id == newest.c.agent_id, table.c.hour == newest.c.hour)
-    )
+
+    def newest(*conditions: Any) -> dict[str, datetime]:
+        query = (
+            select(table.c.agent_id, func.max(table.c.hour))
+            .where(table.c.hour < end, *conditions)
+            .group_by(table.c.agent_id)
+        )
+        return {agent: hour for agent, hour in connection.execute(query)}
+
+    hours = newest()
+    hours.update(newest(table.c.rule == "overall", table.c.status != "no_data"))
     rows: dict[str, list[dict[str, Any]]] = {}
-    for row in connection.execute(query).mappings():
-        rows.setdefault(row["agent_id"], []).append(dict(row))
+    for agent_id, hour in hours.items():
+        query = select(table).where(table.c.agent_id == agent_id, table.c.hour == hour)
+        rows[agent_id] = [dict(row) for row in connection.execute(query).mappings()]
     return {agent: _agent_health(agent, rows.get(agent, [])) for agent in agents}
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, insert
 
 from agent_monitor.lib.dashboard.data import load_dashboard_data, window_hours
 from agent_monitor.lib.warehouse.tables_alerting import alerts
+from agent_monitor.lib.warehouse.tables_health import agent_health
 from agent_monitor_tests.lib.dashboard.seed import ALPHA_STATUSES, END, hour, seed
 
 
@@ -86,3 +87,18 @@ def test_only_firing_alerts_are_listed(warehouse_engine: Engine) -> None:
     assert data.alerts is not None
     assert [(a["agent_id"], a["rule"]) for a in data.alerts] == [("alpha", "m7_escalation_rate")]
     assert data.alerts[0]["first_seen"] == datetime(2024, 3, 1, 12)
+
+
+def test_a_quiet_latest_hour_does_not_hide_the_last_known_status(warehouse_engine: Engine) -> None:
+    seed(warehouse_engine)
+    # beta is all ok at 12:00 (END); at 13:00 it went quiet: every rule no_data.
+    quiet = [{"hour": hour(6), "agent_id": "beta", "rule": rule, "scope": "", "status": "no_data",
+              "built_at": END} for rule in ("m4_hallucination_rate", "overall")]
+    with warehouse_engine.begin() as connection:
+        connection.execute(insert(agent_health), quiet)
+    with warehouse_engine.connect() as connection:
+        data = load_dashboard_data(connection, 6, end_hour=hour(6))
+    assert data.health["beta"].hour == END
+    assert data.health["beta"].overall == "ok"
+    # gamma never had data: its newest hour stays, all no_data.
+    assert data.health["gamma"].hour == hour(1)
