@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -53,7 +54,7 @@ def load_hours(params: dict[str, Any]) -> dict[str, Any]:
     seconds_ingesting, events = 0.0, 0
     for day_start in range(0, hours, 24):
         span = min(24, hours - day_start)
-        path = workdir / f"load-{day_start}.jsonl"
+        path = workdir / f"load-{os.getpid()}-{day_start}.jsonl"
         write_bench_file(path, per_hour * span, start + timedelta(hours=day_start), timedelta(hours=span),
                          n_agents=params.get("n_agents", 50), seed=day_start + 1, prefix=f"d{day_start}-")
         began = time.perf_counter()

@@ -115,7 +115,7 @@ def _sensor_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str, A
     start = datetime.strptime(SENSOR_START_KEY, KEY_FORMAT)
     last_key = (start + timedelta(hours=options.sensor_hours - 1)).strftime(KEY_FORMAT)
     try:
-        path = workdir / "sensor-events.jsonl"
+        path = workdir / f"sensor-events-{os.getpid()}.jsonl"
         n = options.sensor_agents * options.sensor_hours * options.sensor_events_per_agent_hour
         write_bench_file(path, n, start, timedelta(hours=options.sensor_hours),
                          n_agents=options.sensor_agents, seed=3, prefix="s")

@@ -85,6 +85,8 @@ def _special(table: Table, converters: dict[str, Converter]) -> list[tuple[int, 
 
 def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """COPY the rows into the table (PostgreSQL), inside the connection's transaction."""
+    if not rows:
+        return
     names = [c.name for c in table.columns]
     special = _special(table, _COPY_CONVERTERS)
     buffer = io.StringIO()
@@ -106,6 +108,8 @@ def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any
 
 def executemany_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """One prepared INSERT run for every row (SQLite), inside the connection's transaction."""
+    if not rows:
+        return
     names = [c.name for c in table.columns]
     special = _special(table, _SQLITE_CONVERTERS)
     values: list[tuple[Any, ...]] = []

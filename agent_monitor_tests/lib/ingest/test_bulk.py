@@ -72,3 +72,10 @@ def test_statistics_are_refreshed_after_a_large_ingestion_on_postgres(warehouse_
                 "SELECT reltuples FROM pg_class WHERE oid = 'raw_events'::regclass"
             ).scalar_one()
             assert reltuples == 2
+
+
+def test_an_empty_batch_writes_nothing(warehouse_engine: Engine) -> None:
+    with warehouse_engine.begin() as connection:
+        bulk.copy_rows(connection, raw_events, []) if connection.dialect.name == "postgresql" else (
+            bulk.executemany_rows(connection, raw_events, []))
+        assert connection.execute(select(raw_events.c.event_id)).all() == []
