@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +14,7 @@ from agent_monitor.defs.resources import Warehouse
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.metadata import metadata
 from agent_monitor.lib.warehouse.open import open_warehouse
-from agent_monitor.lib.warehouse.tables_raw import raw_events
+from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, raw_events
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,10 @@ def run_demo(plan: DemoPlan) -> None:
     warehouse = Warehouse(url=plan.database_url)
     with dg.DagsterInstance.get() as instance:
         report_changed_hours(instance, warehouse)
-        print(f"\n2. build every hourly table for {first:%Y-%m-%d %H:00} … {last:%Y-%m-%d %H:00} UTC (one run)")
-        build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
+        # Logs months apart (tau-bench's clock, tau2's dates) build as separate spans of hours.
+        for first, last in _event_spans(engine):
+            print(f"\n2. build every hourly table for {first:%Y-%m-%d %H:00} … {last:%Y-%m-%d %H:00} UTC (one run)")
+            build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
         build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
     print("\n3. tables")
     _print_table_counts(engine)
@@ -117,6 +119,19 @@ def _event_hours(engine: Engine) -> tuple[datetime | None, datetime | None]:
     if first is None:
         return None, None
     return first.replace(minute=0, second=0, microsecond=0), last.replace(minute=0, second=0, microsecond=0)
+
+
+def _event_spans(engine: Engine, max_gap: timedelta = timedelta(hours=24)) -> list[tuple[datetime, datetime]]:
+    """(first, last) hour of each run of event hours with gaps of at most `max_gap`."""
+    with engine.connect() as connection:
+        hours = sorted(connection.execute(select(raw_event_hours.c.hour).distinct()).scalars())
+    spans: list[tuple[datetime, datetime]] = []
+    for hour in hours:
+        if spans and hour - spans[-1][1] <= max_gap:
+            spans[-1] = (spans[-1][0], hour)
+        else:
+            spans.append((hour, hour))
+    return spans
 
 
 def _print_table_counts(engine: Engine) -> None:
