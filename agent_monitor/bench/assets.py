@@ -53,8 +53,14 @@ def build_hours(
         warnings.simplefilter("ignore")
         result = dg.materialize(assets, resources=resources, selection=keys, **kwargs)
     seconds = time.perf_counter() - started
+    steps = {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)  # type: ignore[union-attr]
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS" and event.step_key
+    }
     return {
         "seconds": seconds,
         "success": result.success,
         "assets": [k.to_user_string() for k in keys],
+        "step_seconds": steps,
     }
