@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -39,9 +40,16 @@ def read_agent_hours(connection: Connection, start: datetime, end: datetime) -> 
     )
     result: AgentHours = {}
     for row in connection.execute(query).mappings():
-        values = {k: v for k, v in row.items() if k not in ("agent_id", "hour")}
+        values = {k: _plain(v) for k, v in row.items() if k not in ("agent_id", "hour")}
         result.setdefault(row["agent_id"], {})[row["hour"]] = values
     return result
+
+
+def _plain(value: Any) -> Any:
+    """PostgreSQL sums BIGINT columns to NUMERIC (Decimal); the maths wants int and float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def total(hours: Mapping[datetime, Mapping[str, Any]], column: str) -> float | None:
