@@ -60,7 +60,7 @@ def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
         if schema_version not in spec.SUPPORTED_SCHEMA_VERSIONS:
             raise Rejected("out_of_range:schema_version", f"schema_version {schema_version} is not supported (1)")
 
-    named = set(spec.COMMON_FIELDS) | set(spec.TYPE_FIELDS[event_type])
+    named = _NAMED_FIELDS[event_type]
     row: dict[str, Any] = {
         "event_id": event_id,
         "event_type": event_type,
@@ -69,9 +69,14 @@ def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
         "schema_version": schema_version or 1,
         "content_hash": canonical_hash(event),
     }
-    for name in sorted(named - {"event_id", "event_type", "ts", "schema_version"}):
-        if name in event and event[name] is not None:
-            row.update(_typed_field(event_type, name, event[name]))
+    for name in _OPTIONAL_FIELDS[event_type]:
+        value = event.get(name)
+        if value is None:
+            continue
+        if type(value) is str and name in _PLAIN_STRING_FIELDS:  # the common case, inline
+            row[name] = value
+        else:
+            row.update(_typed_field(event_type, name, value))
     if event_type == "agent_response":
         row.setdefault("status", "ok")
         row.setdefault("deployment", "primary")
@@ -82,6 +87,18 @@ def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
     extra = {k: v for k, v in event.items() if k not in named}
     row["attributes"] = extra or None
     return ValidEvent(row=row)
+
+
+# Per event type: every field the contract names, and the ones checked after the header
+# fields, in a fixed order (so the first violation reported does not depend on key order).
+_NAMED_FIELDS = {t: frozenset(spec.COMMON_FIELDS) | frozenset(spec.TYPE_FIELDS[t]) for t in spec.EVENT_TYPES}
+_OPTIONAL_FIELDS = {
+    t: tuple(sorted(_NAMED_FIELDS[t] - {"event_id", "event_type", "ts", "schema_version"}))
+    for t in spec.EVENT_TYPES
+}
+
+# String fields without an enumeration: any string is valid (enums go through _typed_field).
+_PLAIN_STRING_FIELDS = frozenset(spec.STRING_FIELDS - {name for _, name in spec.ENUMS})
 
 
 def _required(event: dict[str, Any], name: str) -> Any:
@@ -174,6 +191,10 @@ def _check_number(value: Any, name: str) -> float:
 def _check_logprobs(value: Any, name: str) -> None:
     if not isinstance(value, list):
         raise Rejected(f"bad_type:{name}", f"{name} must be an array of numbers")
+    # The common case, checked in one pass: finite floats ≤ 0. Anything else is looked at
+    # item by item below, to name the problem.
+    if all(type(item) is float and -math.inf < item <= 0.0 for item in value):
+        return
     for item in value:
         number = _check_number(item, name)
         if number > 0:

@@ -40,11 +40,18 @@ _PHRASE_WORDS: tuple[tuple[str, ...], ...] = tuple(
 )
 
 
+# The phrases by their first word, longest first, so each word is checked against the few
+# phrases that can start there.
+_PHRASES_BY_FIRST_WORD: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _phrase in _PHRASE_WORDS:
+    _PHRASES_BY_FIRST_WORD[_phrase[0]] = (*_PHRASES_BY_FIRST_WORD.get(_phrase[0], ()), _phrase)
+
+
 def hedging_count(tokens: list[str]) -> int:
     """Non-overlapping hedging phrases, longest match first at each word."""
     count, i = 0, 0
     while i < len(tokens):
-        for phrase in _PHRASE_WORDS:
+        for phrase in _PHRASES_BY_FIRST_WORD.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
                 count += 1
                 i += len(phrase)
