@@ -37,6 +37,18 @@ def _asset_definitions(defs: dg.Definitions) -> list[dg.AssetsDefinition | dg.As
     return [*(defs.assets or [])]  # type: ignore[list-item]
 
 
+def _resources(
+    defs: dg.Definitions, warehouse: Warehouse | None, settings: MonitorSettings | None
+) -> dict[str, object]:
+    """The definitions' resources, with the warehouse and settings replaced when given."""
+    resources = dict(defs.resources or {})
+    if warehouse is not None:
+        resources["warehouse"] = warehouse
+    if settings is not None:
+        resources["settings"] = settings
+    return resources
+
+
 def hourly_asset_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
     """The materializable assets on the hourly partitions, in dependency order."""
     graph = defs.resolve_asset_graph()
@@ -75,11 +87,7 @@ def build_window(
     keys = list(selection) if selection is not None else hourly_asset_keys(defs)
     if not keys:
         return None
-    resources = dict(defs.resources or {})
-    if warehouse is not None:
-        resources["warehouse"] = warehouse
-    if settings is not None:
-        resources["settings"] = settings
+    resources = _resources(defs, warehouse, settings)
     return dg.materialize(
         _asset_definitions(defs),
         instance=instance,
@@ -105,11 +113,7 @@ def build_unpartitioned(
     keys = unpartitioned_asset_keys(defs)
     if not keys:
         return None
-    resources = dict(defs.resources or {})
-    if warehouse is not None:
-        resources["warehouse"] = warehouse
-    if settings is not None:
-        resources["settings"] = settings
+    resources = _resources(defs, warehouse, settings)
     return dg.materialize(
         _asset_definitions(defs), instance=instance, resources=resources, selection=keys,
         run_config=QUIET_RUN_CONFIG if quiet else None,

@@ -1,5 +1,7 @@
 """The one hourly partitioning every table uses, and the late-data automation rule."""
 
+from typing import Any
+
 import dagster as dg
 
 PARTITIONS_START = "2024-01-01-00:00"
@@ -30,3 +32,14 @@ rebuild_when_inputs_change = (
 
 # A single run per backfill: assets handle a whole time window in one pass.
 single_run_backfill = dg.BackfillPolicy.single_run()
+
+
+def hourly_table(group_name: str) -> dict[str, Any]:
+    """The `@dg.asset` arguments every hourly table shares, for the stage (UI group) it is in."""
+    return {
+        "partitions_def": hourly_partitions,
+        "automation_condition": rebuild_when_inputs_change,
+        "backfill_policy": single_run_backfill,
+        "group_name": group_name,
+        "kinds": {"sql"},
+    }

@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from agent_monitor.defs.ingest.assets import raw_events
-from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change, single_run_backfill
+from agent_monitor.defs.partitions import hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.signal_rollup import steps
@@ -35,11 +35,7 @@ CORRELATION_LOOKBACK_HOURS = 23
     deps=[dg.AssetDep(raw_events, partition_mapping=dg.TimeWindowPartitionMapping(
         start_offset=-CHAIN_HOURS_BEFORE, end_offset=CHAIN_HOURS_AFTER,
         allow_nonexistent_upstream_partitions=True))],
-    partitions_def=hourly_partitions,
-    automation_condition=rebuild_when_inputs_change,
-    backfill_policy=single_run_backfill,
-    group_name="cascades",
-    kinds={"sql"},
+    **hourly_table("cascades"),
 )
 def failure_chains(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """C1: one row per root failure, in the hour of the root step, with its blast radius."""
@@ -65,11 +61,7 @@ def failure_chains(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
 @dg.asset(
     deps=[dg.AssetDep(raw_events, partition_mapping=dg.TimeWindowPartitionMapping(
         start_offset=-CORRELATION_LOOKBACK_HOURS))],
-    partitions_def=hourly_partitions,
-    automation_condition=rebuild_when_inputs_change,
-    backfill_policy=single_run_backfill,
-    group_name="cascades",
-    kinds={"sql"},
+    **hourly_table("cascades"),
 )
 def cascade_correlations(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings

@@ -6,7 +6,7 @@ from datetime import timedelta
 import dagster as dg
 from sqlalchemy import select
 
-from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change, single_run_backfill
+from agent_monitor.defs.partitions import hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER, agent_health_rows
@@ -31,11 +31,7 @@ METRICS_LOOKBACK_HOURS = 23
         dg.AssetDep("drift_signals_hourly"),
         dg.AssetDep("cascade_correlations"),
     ],
-    partitions_def=hourly_partitions,
-    automation_condition=rebuild_when_inputs_change,
-    backfill_policy=single_run_backfill,
-    group_name="health",
-    kinds={"sql"},
+    **hourly_table("health"),
 )
 def agent_health(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings

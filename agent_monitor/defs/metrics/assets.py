@@ -6,11 +6,7 @@ import dagster as dg
 
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.metrics.summary import agent_metrics_metadata
-from agent_monitor.defs.partitions import (
-    hourly_partitions,
-    rebuild_when_inputs_change,
-    single_run_backfill,
-)
+from agent_monitor.defs.partitions import hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rates import ratio
@@ -28,13 +24,7 @@ RAW_EVENTS_WITH_LOOKBACK = dg.AssetDep(
         start_offset=-24, allow_nonexistent_upstream_partitions=True
     ),
 )
-HOURLY = {
-    "partitions_def": hourly_partitions,
-    "automation_condition": rebuild_when_inputs_change,
-    "backfill_policy": single_run_backfill,
-    "group_name": "metrics",
-    "kinds": {"sql"},
-}
+HOURLY = hourly_table("metrics")
 
 
 def _window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:

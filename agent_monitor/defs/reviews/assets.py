@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from agent_monitor.defs.ingest.assets import raw_events
-from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change, single_run_backfill
+from agent_monitor.defs.partitions import hourly_partitions, hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.reviews.build import rebuild_queue
 from agent_monitor.lib.reviews.summary import agent_markdown, reason_counts, status_counts
@@ -15,11 +15,7 @@ PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 @dg.asset(
     deps=[raw_events],
-    partitions_def=hourly_partitions,
-    automation_condition=rebuild_when_inputs_change,
-    backfill_policy=single_run_backfill,
-    group_name="reviews",
-    kinds={"sql"},
+    **hourly_table("reviews"),
 )
 def review_queue(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change, single_run_backfill
+from agent_monitor.defs.partitions import hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.signal_rollup.drift_rows import drift_row, history_hours, signal_params
@@ -24,11 +24,7 @@ P1_LOOKBACK_HOURS = 5
 @dg.asset(
     deps=[dg.AssetDep("agent_metrics_hourly",
                       partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-P1_LOOKBACK_HOURS))],
-    partitions_def=hourly_partitions,
-    automation_condition=rebuild_when_inputs_change,
-    backfill_policy=single_run_backfill,
-    group_name="signals",
-    kinds={"sql"},
+    **hourly_table("signals"),
 )
 def drift_signals_hourly(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
