@@ -13,11 +13,14 @@ from sqlalchemy import select
 from agent_monitor.defs.ingest.jobs import ingest_job
 from agent_monitor.defs.partitions import hourly_partitions
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.lib.ingest.store import sources_to_retry
 from agent_monitor.lib.warehouse.tables_raw import raw_event_hours
 
 LANDING_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
 # A file still being written is left for a later tick.
 SETTLE_SECONDS = 5.0
+# Ingestions of one unchanged file that may fail before the sensor stops retrying it.
+MAX_ATTEMPTS = 3
 PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 
@@ -37,8 +40,10 @@ def landing_files(folder: Path) -> dict[str, str]:
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def landing_folder_sensor(context: dg.SensorEvaluationContext, settings: MonitorSettings) -> dg.SensorResult:
-    """Start an ingestion run for files that are new or changed in the landing folder."""
+def landing_folder_sensor(
+    context: dg.SensorEvaluationContext, settings: MonitorSettings, warehouse: Warehouse
+) -> dg.SensorResult:
+    """Start an ingestion run for files that are new or changed, or whose ingestion failed."""
     folder = Path(settings.load().ingest.landing_folder)
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"landing folder {folder} does not exist")
@@ -50,20 +55,28 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, settings: Monitor
         for path, identity in current.items()
         if seen.get(path) != identity and now - int(identity.split(":")[1]) / 1e9 >= SETTLE_SECONDS
     )
-    if not changed:
-        return dg.SensorResult(skip_reason="no new or changed files")
+    with warehouse.engine.connect() as connection:
+        failed = sources_to_retry(connection, sorted(set(seen) & set(current) - set(changed)), MAX_ATTEMPTS)
+    requests = []
+    if changed:
+        run_key = hashlib.sha256("\n".join(f"{p}={current[p]}" for p in changed).encode()).hexdigest()[:32]
+        requests.append(_ingest_request(run_key, changed))
+    if failed:
+        # One retry per failed ingestion: the run key names the ledger rows that failed.
+        run_key = "retry:" + ",".join(str(failed[p]) for p in sorted(failed))
+        requests.append(_ingest_request(run_key, sorted(failed)))
+    if not requests:
+        return dg.SensorResult(skip_reason="no new, changed or failed files")
     next_seen = dict(seen)
     next_seen.update({path: current[path] for path in changed})
-    run_key = hashlib.sha256("\n".join(f"{p}={current[p]}" for p in changed).encode()).hexdigest()[:32]
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=run_key,
-                run_config=dg.RunConfig(ops={"ingest_files": {"config": {"paths": changed}}}),
-                tags={"agent_monitor/files": str(len(changed))},
-            )
-        ],
-        cursor=json.dumps(next_seen, sort_keys=True),
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(next_seen, sort_keys=True))
+
+
+def _ingest_request(run_key: str, paths: list[str]) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=run_key,
+        run_config=dg.RunConfig(ops={"ingest_files": {"config": {"paths": paths}}}),
+        tags={"agent_monitor/files": str(len(paths))},
     )
 
 

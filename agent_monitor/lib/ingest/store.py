@@ -127,3 +127,31 @@ def last_complete_ingestion(connection: Connection, source: str) -> Any:
         .limit(1)
     )
     return connection.execute(statement).first()
+
+
+def sources_to_retry(connection: Connection, sources: Sequence[str], max_attempts: int) -> dict[str, int]:
+    """source → id of its failed ingestion, for sources whose latest ingestion failed.
+
+    A source is retried while it has failed fewer than `max_attempts` times since its last
+    complete ingestion, so a file that cannot be ingested is not tried forever.
+    """
+    if not sources:
+        return {}
+    statement = (
+        select(ingestion_ledger.c.source, ingestion_ledger.c.ingest_id, ingestion_ledger.c.status)
+        .where(ingestion_ledger.c.source.in_(bindparam("sources", expanding=True)))
+        .order_by(ingestion_ledger.c.ingest_id)
+    )
+    failures: dict[str, list[int]] = {}
+    latest: dict[str, str] = {}
+    for row in connection.execute(statement, {"sources": list(sources)}):
+        latest[row.source] = row.status
+        if row.status == "complete":
+            failures[row.source] = []
+        elif row.status == "failed":
+            failures.setdefault(row.source, []).append(row.ingest_id)
+    return {
+        source: ids[-1]
+        for source, ids in failures.items()
+        if latest[source] == "failed" and len(ids) < max_attempts
+    }
