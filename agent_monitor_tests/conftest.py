@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from agent_monitor.lib.warehouse.connection import schema_scoped_url
 from agent_monitor.lib.warehouse.open import open_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -48,9 +49,8 @@ def _postgres_schema_url() -> Iterator[str]:
     except Exception as error:  # noqa: BLE001
         admin.dispose()
         pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required and unreachable: {error}")
-    separator = "&" if "?" in POSTGRES_URL else "?"
     try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        yield schema_scoped_url(POSTGRES_URL, schema)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

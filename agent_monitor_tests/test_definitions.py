@@ -16,13 +16,28 @@ import pytest
 from agent_monitor.definitions import defs
 from agent_monitor_tests.conftest import PROJECT_ROOT
 
-# The tables of SPEC §3 that are assets (the ingestion ledger and quarantine included).
+# The tables of SPEC §3 that are assets (all but `alerts`, which the alert sensor keeps),
+# and the dashboard page.
 SPEC_TABLE_ASSETS = {
     "raw_events",
     "quarantined_events",
     "ingestion_ledger",
+    "review_queue",
+    "agent_metrics_hourly",
+    "session_coherence",
+    "decision_consistency_hourly",
+    "failure_chains",
+    "cascade_correlations",
+    "drift_signals_hourly",
+    "agent_health",
+    "agent_health_dashboard",
 }
-SENSORS = {"landing_folder_sensor", "raw_events_update_sensor", "late_data_automation_sensor"}
+SENSORS = {
+    "landing_folder_sensor",
+    "raw_events_update_sensor",
+    "late_data_automation_sensor",
+    "agent_health_alert_sensor",
+}
 
 
 def _asset_keys() -> set[str]:
@@ -31,7 +46,9 @@ def _asset_keys() -> set[str]:
 
 def test_definitions_have_the_spec_tables_and_the_sensors() -> None:
     assert SPEC_TABLE_ASSETS <= _asset_keys()
-    assert SENSORS <= {sensor.name for sensor in defs.get_repository_def().sensor_defs}
+    repository = defs.get_repository_def()
+    assert SENSORS <= {sensor.name for sensor in repository.sensor_defs}
+    assert "alert_digest_schedule" in {schedule.name for schedule in repository.schedule_defs}
     assert {"warehouse", "settings"} <= set(defs.resources or {})
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from agent_monitor.lib.warehouse.connection import schema_scoped_url
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
@@ -25,8 +27,7 @@ def fresh_url(kind: str, workdir: Path, name: str, postgres_url: str = DEFAULT_P
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     finally:
         admin.dispose()
-    separator = "&" if "?" in postgres_url else "?"
-    return f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
+    return schema_scoped_url(postgres_url, schema)
 
 
 def drop(url: str) -> None:

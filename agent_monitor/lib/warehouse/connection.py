@@ -38,6 +38,12 @@ def redact(url: str) -> str:
         return "<unparsable database URL>"
 
 
+def schema_scoped_url(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema` (search_path): one warehouse per schema."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
 def create_warehouse_engine(url: str) -> Engine:
     """An engine tuned for the dialect: WAL and a busy timeout on SQLite."""
     try:
