@@ -3,8 +3,12 @@
 The mix per conversation: user messages and agent responses alternate (some responses with
 logprobs, text, facts, a decision or flags), ~5 % of responses are reviewed, ~2 % have a
 shadow twin, ~3 % of sessions end in an escalation, and every ~25th session comes with a
-workflow run of three dependent steps. Values are drawn from a seeded generator, so the
-same arguments give the same bytes.
+workflow run of three dependent steps. So that the session profiler has work to do, ~2 % of
+conversations run past turn 50 (late responses that reference early and recent facts), the
+user gives `city=<name>` at the first turn, ~10 % of responses request a field (a re-ask
+when the user already gave it) and ~1 % of responses reference another city (a
+contradiction). Values are drawn from a seeded generator, so the same arguments give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ _TEXTS = (
 )
 _FLAGS = (["hallucination:order_id"], ["pii"], [])
 _VERDICTS = ("correct", "correct", "correct", "incorrect", "unverifiable")
+_CITIES = ("Paris", "Lyon", "Oslo", "Lima")
+_FIELDS = ("budget", "email", "dates")
+LONG_CONVERSATION_SHARE = 0.02
 
 
 def _iso(epoch: float) -> str:
@@ -61,8 +68,11 @@ class BenchEventWriter:
         agent = f"agent-{rnd.randrange(self.n_agents):03d}"
         version = "v2" if rnd.random() < 0.3 else "v1"
         session = self._id("s")
-        turns = rnd.randint(2, 12)
-        step = 1.0
+        long = rnd.random() < LONG_CONVERSATION_SHARE
+        turns = rnd.randint(50, 64) if long else rnd.randint(2, 12)
+        step = 0.25 if long else 1.0
+        city = rnd.choice(_CITIES)
+        order = f"order:W{rnd.randrange(10**6)}"
 
         def ts() -> str:
             nonlocal t
@@ -73,10 +83,11 @@ class BenchEventWriter:
             yield {
                 "event_id": self._id("u"), "event_type": "user_message", "ts": ts(),
                 "session_id": session, "turn": turn, "agent_id": agent,
-                "facts_provided": [f"order:W{rnd.randrange(10**6)}"] if turn == 1 else [],
+                "facts_provided": [order, f"city={city}"] if turn == 1 else [],
                 "fields_provided": ["budget"] if turn == 2 else [],
             }
             response = self._response(agent, version, session, turn, ts())
+            response["facts_referenced"] = self._references(order, city, turn)
             yield response
             if rnd.random() < 0.02:
                 shadow = dict(response, event_id=self._id("h"), deployment="shadow",
@@ -106,7 +117,6 @@ class BenchEventWriter:
             "input_tokens": rnd.randint(50, 3000), "output_tokens": rnd.randint(5, 600),
             "latency_ms": round(200 + 1800 * rnd.random(), 1),
             "input_hash": f"h{rnd.randrange(500)}",
-            "facts_referenced": [f"order:W{rnd.randrange(10**6)}"],
             "model": "bench-model",  # an unnamed field: kept in `attributes`
         }
         roll = rnd.random()
@@ -123,7 +133,18 @@ class BenchEventWriter:
         if rnd.random() < 0.02:
             event["status"] = "error"
             event["error_type"] = "timeout"
+        if rnd.random() < 0.1:
+            event["fields_requested"] = [rnd.choice(_FIELDS)]
         return event
+
+    def _references(self, order: str, city: str, turn: int) -> list[str]:
+        """The facts a response at `turn` references: the order, the city, or a recent fact."""
+        rnd = self.random
+        if rnd.random() < 0.01:
+            return [f"city={rnd.choice(_CITIES)}"]
+        if turn < 20 or rnd.random() < 0.4:
+            return [order]
+        return [f"note:t{turn - rnd.randrange(3)}"]
 
     def _workflow(self, agent: str, ts) -> Iterator[dict[str, object]]:  # type: ignore[no-untyped-def]
         rnd = self.random

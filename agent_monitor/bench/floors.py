@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
-from agent_monitor.lib.ingest import bulk
+from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from agent_monitor.lib.ingest import bulk
+from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.tables_raw import (
     ingestion_ledger,
     quarantined_events,
@@ -42,16 +42,7 @@ def event_hours(connection: Connection, event_ids: Iterable[str]) -> list[dateti
 
 def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert accepted rows: COPY on PostgreSQL, a prepared executemany on SQLite."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        bulk.copy_rows(connection, raw_events, rows)
-    elif dialect == "sqlite":
-        bulk.executemany_rows(connection, raw_events, rows)
-    else:
-        full_rows = [{name: row.get(name) for name in RAW_EVENT_COLUMNS} for row in rows]
-        connection.execute(raw_events.insert(), full_rows)
+    bulk.insert_rows(connection, raw_events, rows)
 
 
 def insert_quarantine(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

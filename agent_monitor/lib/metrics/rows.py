@@ -33,6 +33,8 @@ def is_missing(value: Any) -> bool:
 def get(row: Row, key: str) -> Any:
     """The row's value for key, with NaN/NA mapped to None."""
     value = row.get(key)
+    if value is None or type(value) is str:  # the common cases, decided without is_missing
+        return value
     return None if is_missing(value) else value
 
 
@@ -50,7 +52,7 @@ def str_list(value: Any) -> list[str]:
 
 def is_primary(row: Row) -> bool:
     """True unless the row is a shadow response (deployment defaults to primary)."""
-    return get(row, "deployment") != "shadow"
+    return row.get("deployment") != "shadow"
 
 
 def order_key(row: Row) -> tuple[float, str]:

@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Engine, and_, delete, or_, select
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews.selection import day_of, select_queue
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
+from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor.lib.warehouse.tables_reviews import review_queue
 
@@ -62,8 +64,7 @@ def rebuild_queue(
         connection.execute(
             delete(review_queue).where(review_queue.c.hour >= day_start, review_queue.c.hour < day_end)
         )
-        if rows:
-            connection.execute(review_queue.insert(), rows)
+        bulk.insert_rows(connection, review_queue, rows)
     after = _fingerprints(r for r in rows if r["status"] == REVIEWED)
     changed = {hour for hour in before.keys() | after.keys() if before.get(hour) != after.get(hour)}
     days = [day_start + timedelta(days=i) for i in range((day_end - day_start).days)]
@@ -82,19 +83,19 @@ def _load(
         .scalar_subquery()
     )
     columns = [raw_events.c[name] for name in _RESPONSE_COLUMNS]
-    primaries = connection.execute(
+    primaries = result_dicts(connection.execute(
         select(*columns).where(is_response, in_days, or_(raw_events.c.deployment.is_(None), ~is_shadow))
         .order_by(raw_events.c.ts, raw_events.c.event_id)
-    ).mappings().all()
-    shadows = connection.execute(
+    ))
+    shadows = result_dicts(connection.execute(
         select(*columns).where(is_response, is_shadow, raw_events.c.shadow_of.in_(primary_ids))
-    ).mappings().all()
-    reviews = connection.execute(
+    ))
+    reviews = result_dicts(connection.execute(
         select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
             raw_events.c.event_type == "review", raw_events.c.target_event_id.in_(primary_ids)
         )
-    ).mappings().all()
-    return [dict(r) for r in primaries], [dict(r) for r in shadows], [dict(r) for r in reviews]
+    ))
+    return primaries, shadows, reviews
 
 
 def _reviewed_select(day_start: datetime, day_end: datetime) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly as t
 
 COLUMNS = (
@@ -28,7 +29,7 @@ def latest_rows(engine: Engine, hours: int = 6, agent: str | None = None) -> lis
         if agent is not None:
             statement = statement.where(t.c.agent_id == agent)
         statement = statement.order_by(t.c.hour, t.c.agent_id, t.c.agent_version)
-        return [dict(r._mapping) for r in connection.execute(statement)]
+        return result_dicts(connection.execute(statement))
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

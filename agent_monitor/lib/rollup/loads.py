@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, and_, column, func, inspect, or_, select, table
 
+from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
 
 CHUNK = 500
@@ -50,7 +51,7 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
 
 
 def _dicts(connection: Connection, statement: Any) -> list[dict[str, Any]]:
-    return [dict(row._mapping) for row in connection.execute(statement)]
+    return result_dicts(connection.execute(statement))
 
 
 def late_response_sessions(connection: Connection, start: datetime, end: datetime) -> set[str]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from agent_monitor.lib.warehouse.results import result_dicts
+
 SQL_FOLDER = Path(__file__).resolve().parents[3] / "sql" / "metrics"
 
 # Dialect fragments substituted into the SQL text. They are fixed expressions, never values:
@@ -37,8 +39,7 @@ def run_query(
 ) -> list[dict[str, Any]]:
     """Rows of an aggregating query over the window [start, end) (naive UTC), as dicts."""
     statement = text(query_text(name, connection.dialect.name))
-    result = connection.execute(statement, {"start": start, "end": end})
-    return [dict(row._mapping) for row in result]
+    return result_dicts(connection.execute(statement, {"start": start, "end": end}))
 
 
 def hour_from_epoch(epoch: float) -> datetime:

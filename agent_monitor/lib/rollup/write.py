@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete
 
+from agent_monitor.lib.warehouse import bulk
+
 CHUNK = 500
 
 
@@ -24,11 +26,8 @@ def replace_window(
     The caller owns the transaction, so readers see either the old rows or the new ones.
     """
     connection.execute(delete(table).where(table.c.hour >= start, table.c.hour < end))
-    names = [c.name for c in table.columns if c.name != "built_at"]
-    stamped = [{**{n: r.get(n) for n in names}, "built_at": built_at} for r in rows]
-    for i in range(0, len(stamped), CHUNK):
-        connection.execute(table.insert(), stamped[i : i + CHUNK])
-    return len(stamped)
+    bulk.insert_rows(connection, table, [{**r, "built_at": built_at} for r in rows])
+    return len(rows)
 
 
 def delete_keys(connection: Connection, table: Table, column: str, keys: Sequence[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -45,7 +46,12 @@ def schema_scoped_url(url: str, schema: str) -> str:
 
 
 def create_warehouse_engine(url: str) -> Engine:
-    """An engine tuned for the dialect: WAL and a busy timeout on SQLite."""
+    """An engine tuned for the dialect: WAL and a busy timeout on SQLite.
+
+    JSON columns are decoded with orjson (several times faster than the standard library on
+    the list columns the rollups read back); ingestion parses events with orjson too, so
+    every stored JSON value is one it can read.
+    """
     try:
         parsed = make_url(url)
     except Exception as error:
@@ -54,7 +60,7 @@ def create_warehouse_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, json_deserializer=orjson.loads)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg2":
@@ -62,7 +68,7 @@ def create_warehouse_engine(url: str) -> Engine:
             f"{redact(url)}: name the driver, e.g. postgresql+psycopg2://… "
             "(SQLAlchemy would otherwise pick a driver that is not installed)"
         )
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,10 @@
-"""Bulk writes of `raw_events` rows: COPY on PostgreSQL, one prepared executemany on SQLite.
+"""Bulk writes of table rows: COPY on PostgreSQL, one prepared executemany on SQLite.
 
-Both paths store exactly what a SQLAlchemy insert of the same rows stores: a Python None in
-a JSON column becomes the JSON value `null` (SQLAlchemy's default for JSON types), datetimes
-use SQLAlchemy's SQLite text format, booleans are 1/0 on SQLite.
+Used for `raw_events` at ingestion and for the rows the hourly assets write. Both paths
+store exactly what a SQLAlchemy insert of the same rows stores: a Python None in a JSON
+column becomes the JSON value `null` (SQLAlchemy's default for JSON types), datetimes use
+SQLAlchemy's SQLite text format, booleans are 1/0 on SQLite, numbers of any numeric type
+(numpy, Decimal) are written as the column's Python type.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
+from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, Table
 
 # COPY text format: backslash, tab, newline and carriage return are escaped; \N is NULL.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -31,6 +33,10 @@ def _kind(column: Any) -> str:
         return "bool"
     if isinstance(column_type, DateTime):
         return "datetime"
+    if isinstance(column_type, Float):
+        return "float"
+    if isinstance(column_type, Integer):
+        return "int"
     return "plain"
 
 
@@ -54,9 +60,17 @@ def _copy_datetime(value: Any) -> str | None:
     return None if value is None else value.isoformat(sep=" ", timespec="microseconds")
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 # These turn a value into the text COPY reads; `_copy_text` then escapes it (or writes NULL).
 _COPY_CONVERTERS: dict[str, Converter] = {
-    "json": _copy_json, "bool": _copy_bool, "datetime": _copy_datetime,
+    "json": _copy_json, "bool": _copy_bool, "datetime": _copy_datetime, "float": _float, "int": _int,
 }
 
 
@@ -74,13 +88,27 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
 
 
 _SQLITE_CONVERTERS: dict[str, Converter] = {
-    "json": _sqlite_json, "bool": _sqlite_bool, "datetime": _sqlite_datetime,
+    "json": _sqlite_json, "bool": _sqlite_bool, "datetime": _sqlite_datetime, "float": _float, "int": _int,
 }
 
 
 def _special(table: Table, converters: dict[str, Converter]) -> list[tuple[int, Converter]]:
     """(position, converter) of the columns whose values need converting."""
     return [(i, converters[_kind(c)]) for i, c in enumerate(table.columns) if _kind(c) != "plain"]
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows (missing keys are NULL) the fastest way the dialect offers."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        copy_rows(connection, table, rows)
+    elif dialect == "sqlite":
+        executemany_rows(connection, table, rows)
+    else:
+        names = [c.name for c in table.columns]
+        connection.execute(table.insert(), [{name: row.get(name) for name in names} for row in rows])
 
 
 def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from agent_monitor.lib.ingest import bulk
+from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS, refresh_statistics
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 
@@ -79,3 +79,24 @@ def test_an_empty_batch_writes_nothing(warehouse_engine: Engine) -> None:
         bulk.copy_rows(connection, raw_events, []) if connection.dialect.name == "postgresql" else (
             bulk.executemany_rows(connection, raw_events, []))
         assert connection.execute(select(raw_events.c.event_id)).all() == []
+
+
+def test_rollup_rows_with_numpy_and_decimal_numbers_are_stored_as_the_column_types(warehouse_engine: Engine) -> None:
+    from decimal import Decimal
+
+    import numpy as np
+
+    from agent_monitor.lib.warehouse.tables_metrics import decision_consistency_hourly as table
+
+    row = {"hour": datetime(2026, 1, 5, 10), "agent_id": "a", "decision_name": "refund", "decision_path": "approval",
+           "n_shadow_pairs": np.int64(4), "n_shadow_disagreements": Decimal(1),
+           "disagreement_rate": np.float64(0.25), "n_repeated_groups": 0, "n_repeated_responses": 0,
+           "n_repeated_agreeing": 0, "built_at": datetime(2026, 1, 5, 11),
+           "not_a_column": "ignored"}
+    with warehouse_engine.begin() as connection:
+        bulk.insert_rows(connection, table, [row])
+        stored = connection.execute(select(table)).one()._mapping
+    # 4 pairs, 1 disagreement, rate 1/4 — as plain Python numbers.
+    assert (stored["n_shadow_pairs"], stored["n_shadow_disagreements"]) == (4, 1)
+    assert type(stored["n_shadow_pairs"]) is int
+    assert stored["disagreement_rate"] == 0.25 and type(stored["disagreement_rate"]) is float
