@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule, session_profile
-from agent_monitor.lib.metrics.rows import is_primary
+from agent_monitor.lib.metrics.rows import as_datetime, is_primary
 from agent_monitor.lib.rollup.loads import (
     late_response_sessions,
     session_escalation_times,
@@ -76,11 +77,28 @@ def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[K
 def session_rows(
     connection: Connection, start: datetime, end: datetime, rule: CoherenceFlagRule | None = None
 ) -> list[dict[str, Any]]:
-    """session_coherence rows of the sessions whose last event is in [start, end)."""
-    bounds = {
-        str(r["session_id"]): float(r["last_epoch"])
-        for r in run_query(connection, "session_bounds", start, end)
-    }
+    """session_coherence rows of the sessions whose last event is in [start, end).
+
+    One grouped query summarises every session the window owns; only the sessions whose
+    profile can hold findings (late responses, a field requested and one provided, name=value
+    facts on both sides: `needs_profile`) have their events read and walked in Python.
+    """
+    summaries = run_query(connection, "session_summaries", start, end)
+    profiled = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries if r["needs_profile"]}
+    rows = _profiled_rows(connection, profiled, start, rule)
+    for summary in summaries:
+        session_id = str(summary["session_id"])
+        if session_id not in rows:
+            rows[session_id] = _summary_row(session_id, summary)
+    return [rows[session_id] for session_id in sorted(rows)]
+
+
+def _profiled_rows(
+    connection: Connection, bounds: dict[str, float], start: datetime, rule: CoherenceFlagRule | None
+) -> dict[str, dict[str, Any]]:
+    """Rows of the given sessions (id → last event epoch) from their events and the profiler."""
+    if not bounds:
+        return {}
     rows = session_events(connection, bounds, start - LOOKBACK, None)
     escalations = session_escalation_times(connection, bounds, start - LOOKBACK)
     by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -89,14 +107,46 @@ def session_rows(
     times: dict[str, list[tuple[float, datetime]]] = defaultdict(list)
     for row in escalations:
         times[str(row["session_id"])].append((float(row["ts_epoch"]), row["ts"]))
-    out = []
-    for session_id, last_epoch in sorted(bounds.items()):
-        hour = hour_from_epoch(last_epoch - last_epoch % 3600)
+    out: dict[str, dict[str, Any]] = {}
+    for session_id, last_epoch in bounds.items():
+        hour = _hour_of(last_epoch)
         since = epoch(hour - LOOKBACK)
         events = [r for r in by_session[session_id] if float(r["ts_epoch"]) >= since]
         extra = [t for t in times[session_id] if t[0] >= since]
-        out.append(_session_row(session_id, hour, events, extra, rule))
+        out[session_id] = _session_row(session_id, hour, events, extra, rule)
     return out
+
+
+def _hour_of(epoch_seconds: float) -> datetime:
+    return hour_from_epoch(epoch_seconds - epoch_seconds % 3600)
+
+
+def _summary_row(session_id: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The row of a session without profiler findings: its summary and empty findings."""
+    agents = summary["agent_ids"]
+    if isinstance(agents, str):  # SQLite returns the JSON array as text
+        agents = orjson.loads(agents)
+    return {
+        "session_id": session_id,
+        "hour": _hour_of(float(summary["last_epoch"])),
+        "agent_ids": sorted(str(a) for a in agents or [] if a is not None),
+        "first_ts": as_datetime(summary["first_ts"]),
+        "last_ts": as_datetime(summary["last_ts"]),
+        "n_events": int(summary["n_events"]),
+        "n_responses": int(summary["n_responses"] or 0),
+        "max_turn": int(summary["max_turn"]) if summary["max_turn"] is not None else None,
+        "n_late_responses": 0,
+        "early_refs": 0,
+        "recent_refs": 0,
+        "coherence_ratio": None,
+        "reasked_fields": [],
+        "n_reasked_fields": 0,
+        "n_reask_requests": 0,
+        "contradicted_facts": [],
+        "n_contradicted_facts": 0,
+        "flagged": False,
+        "flag_reasons": [],
+    }
 
 
 def _session_row(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, and_, column, func, inspect, or_, select, table
+from sqlalchemy import Column, Connection, column, func, inspect, select, table
 
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
@@ -111,22 +111,6 @@ def run_events(
         ev.c.workflow_run_id.in_(touched),
         ev.c.ts >= since,
         ev.c.ts < end,
-    )
-    return _dicts(connection, statement)
-
-
-def agent_outcomes(connection: Connection, since: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Primary responses and workflow steps in [since, end): M6 outcome candidates."""
-    statement = select(
-        ev.c.event_id, ev.c.event_type, ev.c.ts_epoch, ev.c.agent_id, ev.c.status, ev.c.deployment
-    ).where(
-        ev.c.agent_id.is_not(None),
-        ev.c.ts >= since,
-        ev.c.ts < end,
-        or_(
-            and_(ev.c.event_type == "agent_response", PRIMARY),
-            ev.c.event_type == "workflow_step",
-        ),
     )
     return _dicts(connection, statement)
 

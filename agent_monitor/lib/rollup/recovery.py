@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from agent_monitor.lib.metrics.recovery import outcomes_by_agent, recovery_window
-from agent_monitor.lib.rollup.loads import agent_outcomes
+from agent_monitor.lib.metrics.recovery import Outcome, recovery_window
+from agent_monitor.lib.rollup.sql import run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 
 
@@ -17,7 +18,6 @@ from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 class HourRecovery:
     """One agent's M6 figures for one hour."""
 
-    n_outcomes_in_hour: int
     n_recovered: int
     recovery_s_sum: float
     mttr_s: float | None
@@ -34,7 +34,7 @@ def m6_by_hour(
     Each hour replays the outcomes in [hour − 24 h, hour end) from a healthy start, so the
     result of an hour is the same whether it is built alone or inside a backfill.
     """
-    per_agent = outcomes_by_agent(agent_outcomes(connection, start - LOOKBACK, end))
+    per_agent = _reduced_outcomes(connection, start - LOOKBACK, end)
     out: dict[tuple[datetime, str], HourRecovery] = {}
     for agent, outcomes in per_agent.items():
         epochs = [o.ts_epoch for o in outcomes]
@@ -48,7 +48,6 @@ def m6_by_hour(
             if b == c and not result.recovered and opened is None:
                 continue
             out[(hour, agent)] = HourRecovery(
-                n_outcomes_in_hour=c - b,
                 n_recovered=result.n_recovered,
                 recovery_s_sum=result.recovery_s_sum,
                 mttr_s=result.mttr_s,
@@ -60,3 +59,15 @@ def m6_by_hour(
                 ),
             )
     return out
+
+
+def _reduced_outcomes(connection: Connection, since: datetime, end: datetime) -> dict[str, list[Outcome]]:
+    """Each agent's outcomes in [since, end) that can change the replay, in replay order.
+
+    The rows every hour's replay reacts to (sql/metrics/recovery_outcomes.sql): a fraction
+    of the agent's outcomes when failures are rare, with the same incidents as the full list.
+    """
+    out: dict[str, list[Outcome]] = defaultdict(list)
+    for row in run_query(connection, "recovery_outcomes", since, end):
+        out[str(row["agent_id"])].append(Outcome(float(row["ts_epoch"]), str(row["event_id"]), bool(row["success"])))
+    return dict(out)

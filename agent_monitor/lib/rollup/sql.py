@@ -22,6 +22,9 @@ HOUR_BUCKET = {
     "sqlite": "(CAST({alias}.ts_epoch / 3600 AS INTEGER) * 3600)",
 }
 
+# The aggregate that collects values into a JSON array.
+JSON_ARRAY_AGG = {"postgresql": "json_agg", "sqlite": "json_group_array"}
+
 
 @cache
 def query_text(name: str, dialect: str) -> str:
@@ -30,7 +33,8 @@ def query_text(name: str, dialect: str) -> str:
         raise ValueError(f"unsupported warehouse dialect {dialect!r} (sqlite, postgresql)")
     specific = SQL_FOLDER / f"{name}.{dialect}.sql"
     path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
-    fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p")}
+    fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p", "b", "o")}
+    fragments["json_array_agg"] = JSON_ARRAY_AGG[dialect]
     return path.read_text(encoding="utf-8").format(**fragments)
 
 

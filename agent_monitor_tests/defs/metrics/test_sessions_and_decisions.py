@@ -86,6 +86,38 @@ def test_shadow_responses_do_not_enter_the_session_profile(warehouse_url: str, t
     assert (row["flagged"], row["n_responses"], row["agent_ids"]) == (False, 1, ["billing"])
 
 
+def test_sessions_without_profiler_work_are_summarised_in_sql(warehouse_url: str, tmp_path: Path) -> None:
+    """s2 has nothing for the profiler (no late turn, no requested field, no name=value facts);
+    s3 requests a field the user only provides afterwards, so it is profiled and not flagged."""
+    seeded = Seeded(warehouse_url, tmp_path)
+    seeded.ingest([
+        user_message("a1", ts("10:00:00"), session_id="s2", facts_provided=["order:1"], fields_provided=["budget"]),
+        response("a2", ts("10:00:05"), session_id="s2", facts_referenced=["order:1"]),
+        # A shadow that re-asks: shadows are not profiled, and it does not count as an event.
+        response("a3", ts("10:00:06"), session_id="s2", deployment="shadow", shadow_of="a2",
+                 fields_requested=["budget"], agent_id="shadow-only"),
+        user_message("a4", ts("10:01:00"), session_id="s2", turn=2),
+        response("a5", ts("10:01:05"), session_id="s2", turn=2, agent_id="refunds"),
+        {"event_id": "a6", "event_type": "escalation", "ts": ts("10:02:00"), "session_id": "s2",
+         "kind": "handoff_request", "agent_id": "refunds"},
+        response("b1", ts("10:30:00"), session_id="s3", fields_requested=["email"]),
+        user_message("b2", ts("10:31:00"), session_id="s3", turn=2, fields_provided=["email"]),
+    ])
+    seeded.materialize("2026-01-05-10:00", selection=["session_coherence"])
+    s2 = seeded.one(sessions, session_id="s2")
+    # Events: a1, a2, a4, a5 and the escalation a6 (the shadow a3 is left out) → 5, from 10:00:00 to 10:02:00.
+    assert (s2["hour"], s2["n_events"], s2["n_responses"], s2["max_turn"]) == (hour("2026-01-05-10:00"), 5, 2, 2)
+    assert (s2["first_ts"], s2["last_ts"]) == (hour("2026-01-05-10:00"), hour("2026-01-05-10:00").replace(minute=2))
+    assert s2["agent_ids"] == ["billing", "refunds"]
+    assert (s2["n_late_responses"], s2["early_refs"], s2["recent_refs"], s2["coherence_ratio"]) == (0, 0, 0, None)
+    assert (s2["reasked_fields"], s2["n_reask_requests"], s2["contradicted_facts"]) == ([], 0, [])
+    assert (s2["flagged"], s2["flag_reasons"]) == (False, [])
+    s3 = seeded.one(sessions, session_id="s3")
+    # email was requested at turn 1 and provided at turn 2: not a re-ask.
+    assert (s3["n_events"], s3["n_responses"], s3["max_turn"], s3["agent_ids"]) == (2, 1, 2, ["billing"])
+    assert (s3["reasked_fields"], s3["flagged"]) == ([], False)
+
+
 def decision(value: str) -> dict[str, str]:
     return {"name": "refund", "value": value, "path": "approval"}
 

@@ -1,0 +1,46 @@
+-- The M6 outcomes of every agent in the window (the caller passes the 24-hour look-back
+-- as its start), reduced to the ones the incident replay can react to, in replay order.
+--
+-- Outcomes: primary responses ('ok' or no status = success, 'error' = failure) and workflow
+-- steps ('succeeded' = success, 'failed'/'timed_out' = failure). The replay only changes
+-- state at a failure and at the first three successes after one (the third confirms a
+-- recovery); later successes of the same run change nothing. A replay may also start at any
+-- hour boundary (each hour replays from 24 hours before it) with an unknown state, where
+-- the first three successes establish that the agent is healthy. So within each agent-hour
+-- the rows kept are: every failure, the first three successes after each failure, and the
+-- first three successes of the hour.
+WITH outcomes AS (
+    SELECT e.agent_id AS agent_id,
+           e.ts_epoch AS ts_epoch,
+           e.event_id AS event_id,
+           CASE WHEN e.event_type = 'agent_response' AND COALESCE(NULLIF(e.status, ''), 'ok') = 'ok' THEN 1
+                WHEN e.event_type = 'workflow_step' AND e.status = 'succeeded' THEN 1
+                ELSE 0 END AS success
+    FROM raw_events e
+    WHERE e.agent_id IS NOT NULL
+      AND e.ts >= :start AND e.ts < :end
+      AND ((e.event_type = 'agent_response'
+            AND COALESCE(e.deployment, 'primary') <> 'shadow'
+            AND COALESCE(NULLIF(e.status, ''), 'ok') IN ('ok', 'error'))
+           OR (e.event_type = 'workflow_step' AND e.status IN ('succeeded', 'failed', 'timed_out')))
+),
+runs AS (
+    SELECT o.agent_id, o.ts_epoch, o.event_id, o.success,
+           {hour_o} AS hour_epoch,
+           SUM(1 - o.success) OVER (
+               PARTITION BY o.agent_id, {hour_o} ORDER BY o.ts_epoch, o.event_id ROWS UNBOUNDED PRECEDING
+           ) AS failures_so_far
+    FROM outcomes o
+),
+ranked AS (
+    SELECT r.agent_id, r.ts_epoch, r.event_id, r.success, r.failures_so_far,
+           ROW_NUMBER() OVER (
+               PARTITION BY r.agent_id, r.hour_epoch, r.failures_so_far ORDER BY r.ts_epoch, r.event_id
+           ) AS position
+    FROM runs r
+)
+SELECT agent_id, ts_epoch, event_id, success
+FROM ranked
+WHERE success = 0
+   OR position <= CASE WHEN failures_so_far > 0 THEN 4 ELSE 3 END
+ORDER BY agent_id, ts_epoch, event_id

@@ -1,0 +1,47 @@
+-- One row per session that the window owns (its last event is in the window: the bounds
+-- below are session_bounds.sql), summarised over the session's events since 24 hours before
+-- the start of its last event's hour: the session_coherence columns that need no profiler.
+--
+-- needs_profile marks the sessions whose profiler findings can be non-empty: a primary
+-- response at turn >= 50 (late responses, M2), or a requested field and a provided field
+-- (a re-asked field), or a name=value fact referenced by the agent and one provided by the
+-- user (a contradicted fact; LIKE over the JSON text is a superset test). Every other
+-- session has no late response, no re-asked field and no contradiction.
+WITH bounds AS (
+    SELECT e.session_id AS session_id,
+           MAX(e.ts_epoch) AS ts_epoch
+    FROM raw_events e
+    WHERE e.session_id IN (
+            SELECT w.session_id FROM raw_events w
+            WHERE w.session_id IS NOT NULL AND w.ts >= :start AND w.ts < :end
+          )
+      AND e.event_type IN ('agent_response', 'user_message', 'escalation')
+      AND COALESCE(e.deployment, 'primary') <> 'shadow'
+    GROUP BY e.session_id
+    HAVING MAX(e.ts) >= :start AND MAX(e.ts) < :end
+       AND SUM(CASE WHEN e.event_type = 'agent_response' THEN 1 ELSE 0 END) > 0
+)
+SELECT b.session_id AS session_id,
+       b.ts_epoch AS last_epoch,
+       MIN(e.ts) AS first_ts,
+       MAX(e.ts) AS last_ts,
+       COUNT(*) AS n_events,
+       SUM(CASE WHEN e.event_type = 'agent_response' AND e.turn IS NOT NULL THEN 1 ELSE 0 END) AS n_responses,
+       MAX(CASE WHEN e.event_type <> 'escalation' THEN e.turn END) AS max_turn,
+       {json_array_agg}(DISTINCT e.agent_id) FILTER (WHERE e.event_type = 'agent_response') AS agent_ids,
+       CASE WHEN MAX(CASE WHEN e.event_type = 'agent_response' AND e.turn >= 50 THEN 1 ELSE 0 END) = 1
+              OR (MAX(CASE WHEN e.event_type = 'agent_response'
+                            AND CAST(e.fields_requested AS TEXT) NOT IN ('null', '[]') THEN 1 ELSE 0 END) = 1
+                  AND MAX(CASE WHEN e.event_type = 'user_message'
+                            AND CAST(e.fields_provided AS TEXT) NOT IN ('null', '[]') THEN 1 ELSE 0 END) = 1)
+              OR (MAX(CASE WHEN e.event_type = 'agent_response'
+                            AND CAST(e.facts_referenced AS TEXT) LIKE '%=%' THEN 1 ELSE 0 END) = 1
+                  AND MAX(CASE WHEN e.event_type = 'user_message'
+                            AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN 1 ELSE 0 END) = 1)
+            THEN 1 ELSE 0 END AS needs_profile
+FROM bounds b
+JOIN raw_events e ON e.session_id = b.session_id
+WHERE e.event_type IN ('agent_response', 'user_message', 'escalation')
+  AND (e.event_type = 'escalation' OR COALESCE(e.deployment, 'primary') <> 'shadow')
+  AND e.ts_epoch >= {hour_b} - 86400
+GROUP BY b.session_id, b.ts_epoch
