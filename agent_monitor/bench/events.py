@@ -5,8 +5,9 @@ logprobs, text, facts, a decision or flags), ~5 % of responses are reviewed, ~2 
 shadow twin, ~3 % of sessions end in an escalation, and every ~25th session comes with a
 workflow run of three dependent steps. So that the session profiler has work to do, ~2 % of
 conversations run past turn 50 (late responses that reference early and recent facts), the
-user gives `city=<name>` at the first turn, ~10 % of responses request a field (a re-ask
-when the user already gave it) and ~1 % of responses reference another city (a
+user gives `city=<name>` at the first turn and a budget at the second, ~30 % of first
+responses ask for the budget (before the user gives it), ~2 % of later responses ask for it
+again (a re-ask) and ~1 % of responses reference a city (mostly another one: a
 contradiction). Values are drawn from a seeded generator, so the same arguments give the
 same bytes.
 """
@@ -29,7 +30,6 @@ _TEXTS = (
 _FLAGS = (["hallucination:order_id"], ["pii"], [])
 _VERDICTS = ("correct", "correct", "correct", "incorrect", "unverifiable")
 _CITIES = ("Paris", "Lyon", "Oslo", "Lima")
-_FIELDS = ("budget", "email", "dates")
 LONG_CONVERSATION_SHARE = 0.02
 
 
@@ -133,8 +133,8 @@ class BenchEventWriter:
         if rnd.random() < 0.02:
             event["status"] = "error"
             event["error_type"] = "timeout"
-        if rnd.random() < 0.1:
-            event["fields_requested"] = [rnd.choice(_FIELDS)]
+        if rnd.random() < (0.3 if turn == 1 else 0.02):
+            event["fields_requested"] = ["budget"]
         return event
 
     def _references(self, order: str, city: str, turn: int) -> list[str]:

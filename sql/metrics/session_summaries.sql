@@ -3,10 +3,12 @@
 -- the start of its last event's hour: the session_coherence columns that need no profiler.
 --
 -- needs_profile marks the sessions whose profiler findings can be non-empty: a primary
--- response at turn >= 50 (late responses, M2), or a requested field and a provided field
--- (a re-asked field), or a name=value fact referenced by the agent and one provided by the
--- user (a contradicted fact; LIKE over the JSON text is a superset test). Every other
--- session has no late response, no re-asked field and no contradiction.
+-- response at turn >= 50 (late responses, M2); a response requesting a field at or after
+-- the first turn at which the user provided a field (a re-ask needs the field provided
+-- before the request, in turn order, user message first within a turn); a response
+-- referencing a name=value fact at or after the first turn at which the user provided one
+-- (a contradicted fact; LIKE over the JSON text is a superset test). Every other session
+-- has no late response, no re-asked field and no contradiction.
 WITH bounds AS (
     SELECT e.session_id AS session_id,
            MAX(e.ts_epoch) AS ts_epoch
@@ -30,14 +32,14 @@ SELECT b.session_id AS session_id,
        MAX(CASE WHEN e.event_type <> 'escalation' THEN e.turn END) AS max_turn,
        {json_array_agg}(DISTINCT e.agent_id) FILTER (WHERE e.event_type = 'agent_response') AS agent_ids,
        CASE WHEN MAX(CASE WHEN e.event_type = 'agent_response' AND e.turn >= 50 THEN 1 ELSE 0 END) = 1
-              OR (MAX(CASE WHEN e.event_type = 'agent_response'
-                            AND CAST(e.fields_requested AS TEXT) NOT IN ('null', '[]') THEN 1 ELSE 0 END) = 1
-                  AND MAX(CASE WHEN e.event_type = 'user_message'
-                            AND CAST(e.fields_provided AS TEXT) NOT IN ('null', '[]') THEN 1 ELSE 0 END) = 1)
-              OR (MAX(CASE WHEN e.event_type = 'agent_response'
-                            AND CAST(e.facts_referenced AS TEXT) LIKE '%=%' THEN 1 ELSE 0 END) = 1
-                  AND MAX(CASE WHEN e.event_type = 'user_message'
-                            AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN 1 ELSE 0 END) = 1)
+              OR MAX(CASE WHEN e.event_type = 'agent_response'
+                           AND CAST(e.fields_requested AS TEXT) NOT IN ('null', '[]') THEN e.turn END)
+                 >= MIN(CASE WHEN e.event_type = 'user_message'
+                           AND CAST(e.fields_provided AS TEXT) NOT IN ('null', '[]') THEN e.turn END)
+              OR MAX(CASE WHEN e.event_type = 'agent_response'
+                           AND CAST(e.facts_referenced AS TEXT) LIKE '%=%' THEN e.turn END)
+                 >= MIN(CASE WHEN e.event_type = 'user_message'
+                           AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN e.turn END)
             THEN 1 ELSE 0 END AS needs_profile
 FROM bounds b
 JOIN raw_events e ON e.session_id = b.session_id

@@ -88,7 +88,8 @@ def test_shadow_responses_do_not_enter_the_session_profile(warehouse_url: str, t
 
 def test_sessions_without_profiler_work_are_summarised_in_sql(warehouse_url: str, tmp_path: Path) -> None:
     """s2 has nothing for the profiler (no late turn, no requested field, no name=value facts);
-    s3 requests a field the user only provides afterwards, so it is profiled and not flagged."""
+    s3 requests a field the user only provides afterwards (not a re-ask); s4 re-asks and
+    references another city than the user gave."""
     seeded = Seeded(warehouse_url, tmp_path)
     seeded.ingest([
         user_message("a1", ts("10:00:00"), session_id="s2", facts_provided=["order:1"], fields_provided=["budget"]),
@@ -102,6 +103,9 @@ def test_sessions_without_profiler_work_are_summarised_in_sql(warehouse_url: str
          "kind": "handoff_request", "agent_id": "refunds"},
         response("b1", ts("10:30:00"), session_id="s3", fields_requested=["email"]),
         user_message("b2", ts("10:31:00"), session_id="s3", turn=2, fields_provided=["email"]),
+        user_message("c1", ts("10:40:00"), session_id="s4", fields_provided=["email"], facts_provided=["city=Oslo"]),
+        response("c2", ts("10:40:05"), session_id="s4", turn=2, fields_requested=["email"],
+                 facts_referenced=["city=Lima"]),
     ])
     seeded.materialize("2026-01-05-10:00", selection=["session_coherence"])
     s2 = seeded.one(sessions, session_id="s2")
@@ -116,6 +120,9 @@ def test_sessions_without_profiler_work_are_summarised_in_sql(warehouse_url: str
     # email was requested at turn 1 and provided at turn 2: not a re-ask.
     assert (s3["n_events"], s3["n_responses"], s3["max_turn"], s3["agent_ids"]) == (2, 1, 2, ["billing"])
     assert (s3["reasked_fields"], s3["flagged"]) == ([], False)
+    s4 = seeded.one(sessions, session_id="s4")
+    assert (s4["reasked_fields"], s4["n_reask_requests"], s4["contradicted_facts"]) == (["email"], 1, ["city=Oslo"])
+    assert (s4["flagged"], s4["flag_reasons"]) == (True, ["reasked_field", "contradicted_fact"])
 
 
 def decision(value: str) -> dict[str, str]:
