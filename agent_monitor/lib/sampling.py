@@ -33,12 +33,25 @@ def inclusion_probability(
     has_flags: bool,
 ) -> Inclusion:
     """π = min(1, base_rate × boosts) with the reasons that boosted it."""
+    return boosted_inclusion(
+        settings,
+        low_confidence=confidence is not None and confidence < settings.low_confidence_threshold,
+        critical_path=decision_path is not None and decision_path in settings.critical_paths,
+        shadow_disagreement=shadow_disagreement,
+        has_flags=has_flags,
+    )
+
+
+def boosted_inclusion(
+    settings: ReviewSettings, *, low_confidence: bool, critical_path: bool, shadow_disagreement: bool, has_flags: bool
+) -> Inclusion:
+    """π from the four yes/no answers that decide it (thresholds already applied)."""
     reasons = ["base"]
     pi = settings.base_rate
-    if confidence is not None and confidence < settings.low_confidence_threshold:
+    if low_confidence:
         pi *= settings.low_confidence_boost
         reasons.append("low_confidence")
-    if decision_path is not None and decision_path in settings.critical_paths:
+    if critical_path:
         pi *= settings.critical_path_boost
         reasons.append("critical_path")
     if shadow_disagreement:

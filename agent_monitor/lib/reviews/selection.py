@@ -11,16 +11,18 @@ is then π + (1 − π) · r, and that is what every sampled response of the age
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import product
 from typing import Any
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.metrics.consistency import match_shadow_pairs
 from agent_monitor.lib.metrics.rows import as_datetime, get, is_primary, str_list
-from agent_monitor.lib.sampling import inclusion_probability, sampling_u
+from agent_monitor.lib.sampling import boosted_inclusion, sampling_u
 
 DAILY_MINIMUM = "daily_minimum"
 # A response reviewed although the current sample leaves it out (e.g. a top-up displaced by
@@ -70,23 +72,30 @@ def rule_samples(
     disagreeing = disagreeing_primaries(rows, shadows)
     sampled: list[Sampled] = []
     left_out: list[Sampled] = []
+    # π depends on four yes/no answers only: computed once per combination.
+    inclusions = {
+        answers: boosted_inclusion(settings, low_confidence=answers[0], critical_path=answers[1],
+                                   shadow_disagreement=answers[2], has_flags=answers[3])
+        for answers in product((False, True), repeat=4)
+    }
     for row in rows:
         event_id = str(row["event_id"])
-        inclusion = inclusion_probability(
-            settings,
-            confidence=get(row, "confidence"),
-            decision_path=get(row, "decision_path"),
-            shadow_disagreement=event_id in disagreeing,
-            has_flags=bool(str_list(get(row, "flags"))),
-        )
+        confidence = get(row, "confidence")
+        decision_path = get(row, "decision_path")
+        inclusion_of_row = inclusions[(
+            confidence is not None and confidence < settings.low_confidence_threshold,
+            decision_path is not None and decision_path in settings.critical_paths,
+            event_id in disagreeing,
+            bool(str_list(get(row, "flags"))),
+        )]
         item = Sampled(
             event_id=event_id,
             agent_id=str(row["agent_id"]),
             ts=_naive(row["ts"]),
             u=sampling_u(settings.salt, event_id),
-            rule_probability=inclusion.probability,
-            inclusion_probability=inclusion.probability,
-            reasons=inclusion.reasons,
+            rule_probability=inclusion_of_row.probability,
+            inclusion_probability=inclusion_of_row.probability,
+            reasons=inclusion_of_row.reasons,
             row=row,
         )
         (sampled if item.u < item.rule_probability else left_out).append(item)
@@ -103,9 +112,9 @@ def select_queue(
     sampled, left_out = rule_samples(primaries, shadows, settings)
     groups: dict[tuple[str, datetime], tuple[list[Sampled], list[Sampled]]] = defaultdict(lambda: ([], []))
     for item in sampled:
-        groups[(item.agent_id, day_of(item.ts))][0].append(item)
+        groups[(item.agent_id, item.ts.date())][0].append(item)
     for item in left_out:
-        groups[(item.agent_id, day_of(item.ts))][1].append(item)
+        groups[(item.agent_id, item.ts.date())][1].append(item)
     queue: list[Sampled] = []
     for key in sorted(groups):
         queue += top_up(*groups[key], daily_minimum=settings.daily_minimum, reviewed=reviewed)
@@ -122,7 +131,10 @@ def top_up(
     """One agent-day's queue: the rule's samples, topped up by lowest u to the minimum."""
     total = len(sampled) + len(left_out)
     needed = max(0, daily_minimum - len(sampled)) if total >= daily_minimum else 0
-    ordered = sorted(left_out, key=lambda item: (item.u, item.event_id))
+    # Only the `needed` lowest draws and the reviewed responses can enter: no full sort.
+    ordered = heapq.nsmallest(needed, left_out, key=lambda item: (item.u, item.event_id)) if needed else []
+    chosen = {item.event_id for item in ordered}
+    ordered += [item for item in left_out if item.event_id in reviewed and item.event_id not in chosen]
     rate = needed / len(left_out) if needed else 0.0
     queue = [replace(item, inclusion_probability=_with_top_up(item, rate)) for item in sampled]
     for rank, item in enumerate(ordered):
