@@ -33,8 +33,11 @@ def is_missing(value: Any) -> bool:
 def get(row: Row, key: str) -> Any:
     """The row's value for key, with NaN/NA mapped to None."""
     value = row.get(key)
-    if value is None or type(value) is str:  # the common cases, decided without is_missing
+    kind = type(value)
+    if value is None or kind is str or kind is int:  # the common cases, decided without is_missing
         return value
+    if kind is float:
+        return None if value != value else value  # NaN is the only float unequal to itself
     return None if is_missing(value) else value
 
 
