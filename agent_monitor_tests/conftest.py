@@ -38,6 +38,12 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_schema_url()
 
 
+@pytest.fixture
+def other_postgres_url() -> Iterator[str]:
+    """A second empty PostgreSQL schema in the same database, beside `postgres_url`."""
+    yield from _postgres_schema_url()
+
+
 def _postgres_schema_url() -> Iterator[str]:
     if SKIP_POSTGRES:
         pytest.skip("AGENT_MONITOR_SKIP_POSTGRES=1")

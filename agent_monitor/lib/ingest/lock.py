@@ -9,20 +9,24 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-_INGEST_LOCK_KEY = 0x61676D696E67  # "agming"
+# PostgreSQL advisory locks are database-wide; the second key, a hash of the schema, keeps
+# warehouses in different schemas of one database from waiting on each other.
+_INGEST_LOCK_KEY = 0x61676D69  # "agmi"
+_LOCK = "SELECT pg_advisory_lock(:key, hashtext(current_schema()))"
+_UNLOCK = "SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"
 
 
 @contextmanager
 def ingestion_lock(engine: Engine) -> Iterator[None]:
-    """A PostgreSQL advisory lock, or a file lock beside the SQLite database."""
+    """A PostgreSQL advisory lock for the warehouse's schema, or a file lock beside the SQLite database."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _INGEST_LOCK_KEY})
+            connection.execute(text(_LOCK), {"key": _INGEST_LOCK_KEY})
             connection.commit()
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _INGEST_LOCK_KEY})
+                connection.execute(text(_UNLOCK), {"key": _INGEST_LOCK_KEY})
                 connection.commit()
         return
     database = engine.url.database
