@@ -65,6 +65,23 @@ def load_hours(params: dict[str, Any]) -> dict[str, Any]:
     return {"events": events, "ingest_seconds": seconds_ingesting}
 
 
+def count_events(params: dict[str, Any]) -> dict[str, Any]:
+    """The events already in the backfill window of a reused warehouse."""
+    from sqlalchemy import func, select
+
+    from agent_monitor.lib.warehouse.tables_raw import raw_events
+
+    start = _hour(params["key"])
+    engine = open_warehouse(params["url"])
+    with engine.connect() as connection:
+        events = connection.execute(
+            select(func.count()).where(raw_events.c.ts >= start,
+                                       raw_events.c.ts < start + timedelta(hours=int(params["hours"])))
+        ).scalar_one()
+    engine.dispose()
+    return {"events": events}
+
+
 def _attempt(url: str, first: str, last: str | None, config: str | None) -> dict[str, Any]:
     """build_hours, with a failed run recorded (its last error line) instead of raised."""
     began = time.perf_counter()
@@ -139,6 +156,7 @@ MEASURES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "hour_build": hour_build,
     "hour_floor": hour_floor,
     "load_hours": load_hours,
+    "count_events": count_events,
     "backfill": backfill,
     "hour_points": hour_points,
     "sensor_ticks": sensor_ticks,

@@ -14,6 +14,7 @@ from agent_monitor.bench.events import write_bench_file
 from agent_monitor.bench.machine import machine_info
 from agent_monitor.bench.runner import MeasurementError
 from agent_monitor.bench.runner import run_measure as _run_measure
+from agent_monitor.lib.warehouse.connection import redact
 
 HOUR_KEY = "2026-01-05-10:00"
 BACKFILL_START_KEY = "2026-02-01-00:00"
@@ -44,6 +45,8 @@ class BenchOptions:
     postgres_url: str = DEFAULT_POSTGRES_URL
     workdir: str = "/tmp/agent_monitor_bench"
     config: str | None = None
+    # A warehouse already loaded with the backfill's events (load_hours): used as it is, kept.
+    backfill_warehouse: str | None = None
 
     @classmethod
     def quick(cls, **overrides: Any) -> BenchOptions:
@@ -97,17 +100,22 @@ def _points(hours: int) -> list[int]:
 
 def _backfill_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str, Any]:
     hours = max(1, round(options.backfill_days * 24))
-    url = databases.fresh_url(kind, workdir, "backfill", options.postgres_url)
+    reused = options.backfill_warehouse
+    url = reused or databases.fresh_url(kind, workdir, "backfill", options.postgres_url)
     base = {"url": url, "key": BACKFILL_START_KEY, "hours": hours, "config": options.config}
     try:
-        load = run_measure("load_hours", {**base, "events_per_hour": options.events_per_hour,
-                                          "workdir": str(workdir)})
+        if reused:
+            load: dict[str, Any] = {"reused_warehouse": redact(reused), **run_measure("count_events", base)}
+        else:
+            load = run_measure("load_hours", {**base, "events_per_hour": options.events_per_hour,
+                                              "workdir": str(workdir)})
         build = run_measure("backfill", {**base, "chunk_hours": options.backfill_chunk_hours})
         points = run_measure("hour_points", {**base, "points": _points(hours)})
         return {"hours": hours, "events_per_hour": options.events_per_hour, "load": load,
                 "build": build, "hour_points": points}
     finally:
-        databases.drop(url)
+        if not reused:
+            databases.drop(url)
 
 
 def _sensor_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str, Any]:

@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--postgres-url", help="PostgreSQL server for the postgres runs")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "agent_monitor_bench"),
                         help="folder for generated event files (default: under the system temp folder)")
+    parser.add_argument("--backfill-warehouse",
+                        help="URL of a warehouse already loaded for the backfill (with --databases naming "
+                             "its one kind): the load is skipped and the warehouse kept")
     parser.add_argument("--config", help="agent_monitor YAML config for the asset builds")
     parser.add_argument("-o", "--output", help="JSON file (default bench_results/<time>.json)")
     parser.set_defaults(func=run)
@@ -50,7 +53,14 @@ def run(args: argparse.Namespace) -> int:
             "sensor_agents": args.sensor_agents, "postgres_url": args.postgres_url,
         }.items() if value is not None
     }
-    overrides.update(databases=kinds, parts=parts, workdir=args.workdir, config=args.config)
+    if args.backfill_warehouse:
+        from agent_monitor.bench.databases import kind_of
+
+        if kinds != [kind_of(args.backfill_warehouse)]:
+            raise CommandError(f"--backfill-warehouse is a {kind_of(args.backfill_warehouse)} warehouse: "
+                               f"pass --databases {kind_of(args.backfill_warehouse)} with it")
+    overrides.update(databases=kinds, parts=parts, workdir=args.workdir, config=args.config,
+                     backfill_warehouse=args.backfill_warehouse)
     options = BenchOptions.quick(**overrides) if args.quick else BenchOptions(**overrides)
     try:
         results = run_suite(options)

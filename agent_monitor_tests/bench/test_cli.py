@@ -28,3 +28,26 @@ def test_quick_bench_on_sqlite_writes_results(tmp_path: Path, capsys: pytest.Cap
 def test_unknown_database_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--databases", "oracle"]) == 2
     assert "--databases must name sqlite and/or postgres" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_backfill_on_a_loaded_warehouse_skips_the_load_and_keeps_it(tmp_path: Path) -> None:
+    from agent_monitor.bench.measures import load_hours
+
+    url = f"sqlite:///{tmp_path / 'loaded.db'}"
+    # Two hours × 150 events from 2026-02-01 00:00, the bench's backfill start.
+    assert load_hours({"url": url, "key": "2026-02-01-00:00", "hours": 2, "events_per_hour": 150,
+                       "workdir": str(tmp_path)})["events"] == 300
+    output = tmp_path / "out.json"
+    code = main(["bench", "--databases", "sqlite", "--parts", "backfill", "--backfill-days", str(2 / 24),
+                 "--backfill-chunk-hours", "2", "--backfill-warehouse", url, "-o", str(output)])
+    assert code == 0
+    backfill = json.loads(output.read_text())["databases"]["sqlite"]["backfill"]
+    assert backfill["load"]["events"] == 300 and "loaded.db" in backfill["load"]["reused_warehouse"]
+    assert backfill["build"]["runs"] == 1 and backfill["build"]["failed_runs"] == []
+    assert (tmp_path / "loaded.db").exists()
+
+
+def test_a_reused_warehouse_must_match_the_database_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--databases", "postgres", "--backfill-warehouse", "sqlite:///x.db"]) == 2
+    assert "pass --databases sqlite" in capsys.readouterr().err
