@@ -29,10 +29,7 @@ ROWS = [
 
 def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Engine) -> None:
     with warehouse_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            bulk.copy_rows(connection, raw_events, ROWS)
-        else:
-            bulk.executemany_rows(connection, raw_events, ROWS)
+        bulk.insert_rows(connection, raw_events, ROWS)  # COPY on PostgreSQL, executemany on SQLite
         bulk_rows = connection.execute(select(raw_events).order_by(raw_events.c.event_id)).all()
         connection.execute(raw_events.delete())
         connection.execute(raw_events.insert(), [{n: r.get(n) for n in RAW_EVENT_COLUMNS} for r in ROWS])
@@ -41,10 +38,7 @@ def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Eng
         raw_sql = "SELECT event_id, flags, attributes, ts, started_at FROM raw_events ORDER BY event_id"
         plain_raw = connection.exec_driver_sql(raw_sql).all()
         connection.execute(raw_events.delete())
-        if connection.dialect.name == "postgresql":
-            bulk.copy_rows(connection, raw_events, ROWS)
-        else:
-            bulk.executemany_rows(connection, raw_events, ROWS)
+        bulk.insert_rows(connection, raw_events, ROWS)  # COPY on PostgreSQL, executemany on SQLite
         bulk_raw = connection.exec_driver_sql(raw_sql).all()
     assert bulk_rows == plain_rows
     assert bulk_raw == plain_raw
@@ -57,10 +51,7 @@ def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Eng
 
 def test_statistics_are_refreshed_after_a_large_ingestion_on_postgres(warehouse_engine: Engine) -> None:
     with warehouse_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            bulk.copy_rows(connection, raw_events, ROWS)
-        else:
-            bulk.executemany_rows(connection, raw_events, ROWS)
+        bulk.insert_rows(connection, raw_events, ROWS)  # COPY on PostgreSQL, executemany on SQLite
     with warehouse_engine.begin() as connection:
         # 9,999 accepted events is below the 10,000 threshold: nothing runs.
         assert not refresh_statistics(connection, 9_999)
