@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS, refresh_statistics
+from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 
 
