@@ -81,6 +81,8 @@ def to_epoch(ts: datetime) -> float:
 
 def as_datetime(ts: Any) -> datetime:
     """A naive UTC datetime from a datetime, pandas Timestamp or ISO text."""
+    if type(ts) is datetime and ts.tzinfo is None:  # what the warehouse returns: as it is
+        return ts
     stamp = pd.Timestamp(ts)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)

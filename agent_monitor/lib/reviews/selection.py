@@ -91,7 +91,7 @@ def rule_samples(
         item = Sampled(
             event_id=event_id,
             agent_id=str(row["agent_id"]),
-            ts=_naive(row["ts"]),
+            ts=as_datetime(row["ts"]),
             u=sampling_u(settings.salt, event_id),
             rule_probability=inclusion_of_row.probability,
             inclusion_probability=inclusion_of_row.probability,
@@ -151,13 +151,6 @@ def top_up(
 def _with_top_up(item: Sampled, rate: float) -> float:
     """π + (1 − π) · r, capped at 1 against rounding."""
     return min(1.0, item.rule_probability + (1.0 - item.rule_probability) * rate)
-
-
-def _naive(ts: Any) -> datetime:
-    """A naive UTC datetime; plain naive datetimes (what the warehouse returns) pass as they are."""
-    if type(ts) is datetime and ts.tzinfo is None:
-        return ts
-    return as_datetime(ts)
 
 
 def expires_at(ts: datetime, settings: ReviewSettings) -> datetime:
