@@ -54,7 +54,7 @@ def run_demo(plan: DemoPlan) -> None:
     print("\n3. tables")
     _print_table_counts(engine)
     _print_latest_metrics(engine)
-    from agent_monitor.defs.alerting.demo_step import run_alert_demo
+    from agent_monitor.demo_alerts import run_alert_demo
 
     ground_truth = plan.log_folder / "ground_truth.json" if plan.real_paths is None else None
     run_alert_demo(plan.database_url, ground_truth, output_folder=plan.home)
