@@ -80,8 +80,9 @@ def session_rows(
     """session_coherence rows of the sessions whose last event is in [start, end).
 
     One grouped query summarises every session the window owns; only the sessions whose
-    profile can hold findings (late responses, a field requested and one provided, name=value
-    facts on both sides: `needs_profile`) have their events read and walked in Python.
+    profile can hold findings (a late response; a field requested at or after the user's
+    first provided field; a name=value reference at or after the user's first name=value
+    fact: `needs_profile`) have their events read and walked in Python.
     """
     summaries = run_query(connection, "session_summaries", start, end)
     profiled = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries if r["needs_profile"]}
