@@ -18,8 +18,6 @@ from agent_monitor.lib.warehouse.tables_raw import (
     raw_events,
 )
 
-RAW_EVENT_COLUMNS = tuple(c.name for c in raw_events.columns)
-
 
 def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     """event_id → content_hash for the ids already in `raw_events`."""

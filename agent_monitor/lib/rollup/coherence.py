@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from agent_monitor.lib.metrics.coherence import CoherenceFlagRule, session_profile
+from agent_monitor.lib.metrics.coherence import CoherenceFlagRule, SessionProfile, session_profile
 from agent_monitor.lib.metrics.rows import as_datetime, is_primary
 from agent_monitor.lib.rollup.loads import (
     late_response_sessions,
@@ -21,6 +21,9 @@ from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 
 Key = tuple[datetime, str, str]
+# The profiler's findings for a session with nothing to look at: those of every session
+# that `needs_profile` leaves out.
+NO_FINDINGS = session_profile([])
 
 
 def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
@@ -136,17 +139,7 @@ def _summary_row(session_id: str, summary: dict[str, Any]) -> dict[str, Any]:
         "n_events": int(summary["n_events"]),
         "n_responses": int(summary["n_responses"] or 0),
         "max_turn": int(summary["max_turn"]) if summary["max_turn"] is not None else None,
-        "n_late_responses": 0,
-        "early_refs": 0,
-        "recent_refs": 0,
-        "coherence_ratio": None,
-        "reasked_fields": [],
-        "n_reasked_fields": 0,
-        "n_reask_requests": 0,
-        "contradicted_facts": [],
-        "n_contradicted_facts": 0,
-        "flagged": False,
-        "flag_reasons": [],
+        **_findings(NO_FINDINGS),
     }
 
 
@@ -171,6 +164,13 @@ def _session_row(
         "n_events": len(stamps),
         "n_responses": profile.n_responses,
         "max_turn": max(turns) if turns else None,
+        **_findings(profile),
+    }
+
+
+def _findings(profile: SessionProfile) -> dict[str, Any]:
+    """The session_coherence columns that come from the profiler."""
+    return {
         "n_late_responses": profile.n_late_responses,
         "early_refs": profile.early_refs,
         "recent_refs": profile.recent_refs,

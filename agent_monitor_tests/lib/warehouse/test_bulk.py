@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from agent_monitor.lib.ingest.store import RAW_EVENT_COLUMNS, refresh_statistics
+from agent_monitor.lib.ingest.store import refresh_statistics
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 
@@ -32,7 +32,7 @@ def test_bulk_rows_read_back_like_sqlalchemy_inserted_rows(warehouse_engine: Eng
         bulk.insert_rows(connection, raw_events, ROWS)  # COPY on PostgreSQL, executemany on SQLite
         bulk_rows = connection.execute(select(raw_events).order_by(raw_events.c.event_id)).all()
         connection.execute(raw_events.delete())
-        connection.execute(raw_events.insert(), [{n: r.get(n) for n in RAW_EVENT_COLUMNS} for r in ROWS])
+        connection.execute(raw_events.insert(), [{c.name: r.get(c.name) for c in raw_events.columns} for r in ROWS])
         plain_rows = connection.execute(select(raw_events).order_by(raw_events.c.event_id)).all()
         # Raw stored text too, so SQL over JSON columns sees the same values (JSON null, not NULL).
         raw_sql = "SELECT event_id, flags, attributes, ts, started_at FROM raw_events ORDER BY event_id"
