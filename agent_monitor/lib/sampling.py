@@ -33,12 +33,21 @@ def inclusion_probability(
     has_flags: bool,
 ) -> Inclusion:
     """π = min(1, base_rate × boosts) with the reasons that boosted it."""
+    low_confidence, critical_path = boost_answers(settings, confidence, decision_path)
     return boosted_inclusion(
         settings,
-        low_confidence=confidence is not None and confidence < settings.low_confidence_threshold,
-        critical_path=decision_path is not None and decision_path in settings.critical_paths,
+        low_confidence=low_confidence,
+        critical_path=critical_path,
         shadow_disagreement=shadow_disagreement,
         has_flags=has_flags,
+    )
+
+
+def boost_answers(settings: ReviewSettings, confidence: float | None, decision_path: str | None) -> tuple[bool, bool]:
+    """(low confidence?, critical decision path?) under the settings' threshold and paths."""
+    return (
+        confidence is not None and confidence < settings.low_confidence_threshold,
+        decision_path is not None and decision_path in settings.critical_paths,
     )
 
 

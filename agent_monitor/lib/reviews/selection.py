@@ -22,7 +22,7 @@ from typing import Any
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.metrics.consistency import match_shadow_pairs
 from agent_monitor.lib.metrics.rows import as_datetime, get, is_primary, str_list
-from agent_monitor.lib.sampling import boosted_inclusion, sampling_u
+from agent_monitor.lib.sampling import boost_answers, boosted_inclusion, sampling_u
 
 DAILY_MINIMUM = "daily_minimum"
 # A response reviewed although the current sample leaves it out (e.g. a top-up displaced by
@@ -80,14 +80,10 @@ def rule_samples(
     }
     for row in rows:
         event_id = str(row["event_id"])
-        confidence = get(row, "confidence")
-        decision_path = get(row, "decision_path")
-        inclusion_of_row = inclusions[(
-            confidence is not None and confidence < settings.low_confidence_threshold,
-            decision_path is not None and decision_path in settings.critical_paths,
-            event_id in disagreeing,
-            bool(str_list(get(row, "flags"))),
-        )]
+        low_confidence, critical_path = boost_answers(settings, get(row, "confidence"), get(row, "decision_path"))
+        inclusion_of_row = inclusions[
+            (low_confidence, critical_path, event_id in disagreeing, bool(str_list(get(row, "flags"))))
+        ]
         item = Sampled(
             event_id=event_id,
             agent_id=str(row["agent_id"]),
