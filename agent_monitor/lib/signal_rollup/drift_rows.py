@@ -72,12 +72,10 @@ def _mean(row: Mapping[str, Any] | None, sum_column: str, count_column: str) -> 
 
 
 def _z(current: float | None, mean: float | None, std: float | None) -> float | None:
-    """Standard score; a constant baseline makes any change infinitely many σ."""
-    if current is None or mean is None or std is None:
+    """Standard score; None without a baseline or with a constant one (std 0: no data)."""
+    if current is None or mean is None or not std:
         return None
-    if std > 0:
-        return (current - mean) / std
-    return 0.0 if current == mean else math.copysign(math.inf, current - mean)
+    return (current - mean) / std
 
 
 def _previous(hour: datetime, n: int) -> list[datetime]:
@@ -143,23 +141,39 @@ def _sustained_z(
     return None if any(z is None for z in scores) else min(scores)  # type: ignore[type-var]
 
 
+def _has_baseline(row: Mapping[str, Any], prefix: str, p: SignalParams) -> bool:
+    """The series has a value this hour and enough preceding hours with values."""
+    return (row[f"{prefix}_mean"] is not None
+            and row[f"{prefix}_baseline_hours"] >= max(p.p2_min_history, 2))
+
+
+def p2_source(row: Mapping[str, Any], p: SignalParams) -> tuple[str | None, tuple[str, ...]]:
+    """(source, series) of the hour: entropy when it has a baseline, else the proxies that do.
+
+    Decided from this hour's value and the preceding p2_history hours of the agent's own
+    series only, so an hour built alone and inside a backfill choose the same source.
+    """
+    if _has_baseline(row, "entropy", p):
+        return "entropy", ("entropy",)
+    proxies = tuple(s for s in PROXIES if _has_baseline(row, s, p))
+    return ("proxies", proxies) if proxies else (None, ())
+
+
 def _p2(hour: datetime, hours: Mapping[datetime, Mapping[str, Any]], p: SignalParams) -> dict:
     row: dict[str, Any] = {}
     for prefix in P2_SERIES:
         row.update(_series(hour, hours, prefix, p))
-    has_entropy = any((h.get("n_entropy") or 0) > 0 for h in hours.values())
-    has_proxy = any((h.get(P2_SERIES[s][1]) or 0) > 0 for h in hours.values() for s in PROXIES)
-    chosen = ("entropy",) if has_entropy else PROXIES if has_proxy else ()
+    source, chosen = p2_source(row, p)
     sustained = {s: _sustained_z(hour, hours, s, p, row[f"{s}_z"]) for s in chosen}
     scored = [(z, s) for s, z in sustained.items() if z is not None]
     z, signal = max(scored) if scored else (None, None)
-    baseline_hours = [row[f"{s}_baseline_hours"] for s in chosen]
+    considered = chosen or tuple(P2_SERIES)
     row.update({
-        "p2_source": "entropy" if has_entropy else "proxies" if has_proxy else None,
+        "p2_source": source,
         "p2_signal": signal,
         "p2_z": z,
         "p2_baseline_hours": (row[f"{signal}_baseline_hours"] if signal
-                              else max(baseline_hours, default=None)),
+                              else max(row[f"{s}_baseline_hours"] for s in considered)),
         "p2_breach": None if z is None else z > p.p2_k,
     })
     return row

@@ -10,9 +10,18 @@ from typing import Literal
 EntropySource = Literal["top_logprobs", "token_logprobs", "none"]
 
 
+# A baseline whose sample std is below this fraction of its mean is constant: the hourly
+# means of identical values differ from each other only by rounding.
+CONSTANT_BASELINE_TOLERANCE = 1e-12
+
+
 @dataclass(frozen=True)
 class SpikeResult:
-    """Baseline of the preceding hours; every field is None when the history is too short."""
+    """Baseline of the preceding hours; every field is None when the history is too short.
+
+    A constant baseline (std 0) gives no spike test at all (`spike` None): with no spread,
+    every change would be infinitely many standard deviations.
+    """
 
     baseline_mean: float | None
     baseline_std: float | None
@@ -56,13 +65,18 @@ def baseline_spike(
     min_history: int = 24,
     k: float = 2.0,
 ) -> SpikeResult:
-    """Spike when current > mean + k × sample std (ddof=1) of the hours with data in history."""
+    """Spike when current > mean + k × sample std (ddof=1) of the hours with data in history.
+
+    A constant history (std 0, up to rounding) reports std 0 and no spike test (None).
+    """
     values = [float(v) for v in history if v is not None and math.isfinite(v)]
     n = len(values)
     if n < max(min_history, 2):
         return SpikeResult(None, None, None, None, n)
     mean = sum(values) / n
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    if std <= CONSTANT_BASELINE_TOLERANCE * abs(mean):
+        return SpikeResult(mean, 0.0, mean, None, n)
     threshold = mean + k * std
     spike = None if current is None or not math.isfinite(current) else current > threshold
     return SpikeResult(mean, std, threshold, spike, n)

@@ -126,12 +126,13 @@ def test_p2_entropy_and_proxy_spikes_and_p3(warehouse_engine: Engine, warehouse_
     # No logprobs: proxies. Hour 24: hedging baseline 1.0/3.0 alternating, mean 2,
     # std sqrt(24/23) = 1.02151, 20/4 = 5.0 → z = 2.937. Hour 25: baseline adds the 5.0:
     # mean 53/25 = 2.12, Σdev² = 12·1.2544 + 12·0.7744 + 8.2944 = 32.64, std = sqrt(1.36);
-    # z = 2.88/1.16619 = 2.4696. Output tokens constant 100 → z 0.
+    # z = 2.88/1.16619 = 2.4696. Output tokens constant 100: std 0, no data (no z, no spike).
     assert rows[(0, "plain")]["hedging_z"] == pytest.approx(3 / (24 / 23) ** 0.5)
     assert plain["hedging_z"] == pytest.approx(2.88 / 1.36 ** 0.5)
     assert plain["p2_source"] == "proxies" and plain["p2_signal"] == "hedging"
     assert plain["p2_z"] == pytest.approx(2.88 / 1.36 ** 0.5)
-    assert plain["output_tokens_z"] == 0.0 and plain["output_tokens_spike"] is False
+    assert plain["output_tokens_baseline_std"] == 0.0
+    assert plain["output_tokens_z"] is None and plain["output_tokens_spike"] is None
     assert plain["trigram_mean"] is None
     assert plain["p2_breach"] is True
     assert plain["p3_acceleration"] is None  # no turns recorded

@@ -62,9 +62,16 @@ STD = math.sqrt(24 / 23)
         (4.05, [None, *HISTORY, None], SpikeResult(2.0, STD, 2.0 + 2 * STD, True, 24)),
         # No current value: baseline is known, spike is not.
         (None, HISTORY, SpikeResult(2.0, STD, 2.0 + 2 * STD, None, 24)),
-        # Constant history: std 0, threshold = mean; only a strictly higher value spikes.
-        (2.0, [2.0] * 24, SpikeResult(2.0, 0.0, 2.0, False, 24)),
-        (2.01, [2.0] * 24, SpikeResult(2.0, 0.0, 2.0, True, 24)),
+        # Constant history: std 0 is no data (SPEC §8), whatever the current value.
+        (2.0, [2.0] * 24, SpikeResult(2.0, 0.0, 2.0, None, 24)),
+        (2.01, [2.0] * 24, SpikeResult(2.0, 0.0, 2.0, None, 24)),
+        # 0.1 has no exact binary form: the mean of 24 × 0.1 is 0.1 up to rounding and the
+        # computed std is ~1e-17, still a constant baseline (not z = 1e15).
+        (0.2, [0.1] * 24, SpikeResult(0.1, 0.0, 0.1, None, 24)),
+        # A tiny but real spread is not constant: mean 1.0005, std sqrt(24·0.0005²/23).
+        (1.01, [1.0] * 12 + [1.001] * 12,
+         SpikeResult(1.0005, (24 * 0.0005**2 / 23) ** 0.5, 1.0005 + 2 * (24 * 0.0005**2 / 23) ** 0.5,
+                     True, 24)),
         # 23 hours < 24: no data.
         (9.0, HISTORY[:23], SpikeResult(None, None, None, None, 23)),
         (9.0, [], SpikeResult(None, None, None, None, 0)),
