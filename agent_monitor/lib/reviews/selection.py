@@ -1,12 +1,16 @@
 """Which primary responses enter the review queue: the SPEC §5 rule plus the daily minimum.
 
-A response is sampled by the rule when u < π. Then, per agent and UTC day with at least
-`daily_minimum` primary responses, the rule's samples are topped up to `daily_minimum` with
-the lowest-u responses the rule left out. The top-up is a simple random sample of k of the
-m responses the rule left out (u is uniform and independent of everything else), so each of
-them was topped up with probability r = k / m; a response's overall inclusion probability
-is then π + (1 − π) · r, and that is what every sampled response of the agent-day records
-(docs/reviews.md). Without a top-up, r = 0 and the inclusion probability is π.
+A response is sampled by the rule when u < π_rule. Then, per agent and UTC day with at least
+`daily_minimum` primary responses, the rule's S samples are topped up to `daily_minimum` with
+the lowest-u responses the rule left out. Let t be the u of the first left-out response not
+taken (1 if every one is taken). Every response of the agent-day then records
+π = max(π_rule, t) and is in the sample exactly when u < π (SPEC §8 "Review top-ups"): π is
+the response's probability of being sampled given the other responses' draws, so 1/π weights
+are unbiased whatever the mix of π_rule in the day (docs/reviews.md).
+
+When the rule alone sampled exactly the minimum, nothing is taken and t is the lowest left-out
+u (one sample fewer and that response would have been taken); when it sampled more, no
+response's inclusion depended on the top-up and t = 0, so π = π_rule.
 """
 
 from __future__ import annotations
@@ -117,6 +121,20 @@ def select_queue(
     return sorted(queue, key=lambda item: (item.ts, item.event_id))
 
 
+def top_up_threshold(n_sampled: int, left_out: list[Sampled], daily_minimum: int) -> float:
+    """t of an agent-day: the u of the first left-out response the top-up does not take.
+
+    0 when no sampled response's inclusion depends on the top-up: the day has fewer
+    responses than the minimum, or the rule alone sampled more than the minimum.
+    """
+    if n_sampled + len(left_out) < daily_minimum or n_sampled > daily_minimum:
+        return 0.0
+    rank = daily_minimum - n_sampled  # how many are taken; the next one sets t
+    if rank >= len(left_out):
+        return 1.0
+    return heapq.nsmallest(rank + 1, left_out, key=_draw_order)[rank].u
+
+
 def top_up(
     sampled: list[Sampled],
     left_out: list[Sampled],
@@ -124,29 +142,27 @@ def top_up(
     daily_minimum: int,
     reviewed: frozenset[str] | set[str] = frozenset(),
 ) -> list[Sampled]:
-    """One agent-day's queue: the rule's samples, topped up by lowest u to the minimum."""
-    total = len(sampled) + len(left_out)
-    needed = max(0, daily_minimum - len(sampled)) if total >= daily_minimum else 0
-    # Only the `needed` lowest draws and the reviewed responses can enter: no full sort.
-    ordered = heapq.nsmallest(needed, left_out, key=lambda item: (item.u, item.event_id)) if needed else []
-    chosen = {item.event_id for item in ordered}
-    ordered += [item for item in left_out if item.event_id in reviewed and item.event_id not in chosen]
-    rate = needed / len(left_out) if needed else 0.0
-    queue = [replace(item, inclusion_probability=_with_top_up(item, rate)) for item in sampled]
-    for rank, item in enumerate(ordered):
-        if rank < needed:
+    """One agent-day's queue: the rule's samples, topped up by lowest u to the minimum.
+
+    Every item records π = max(π_rule, t); the taken top-ups are exactly the left-out
+    responses with u < t. A reviewed response that the sample leaves out stays, with its π.
+    """
+    t = top_up_threshold(len(sampled), left_out, daily_minimum)
+    queue = [replace(item, inclusion_probability=max(item.rule_probability, t)) for item in sampled]
+    for item in left_out:
+        if item.u < t:
             extra: tuple[str, ...] = (DAILY_MINIMUM,)
         elif item.event_id in reviewed:
             extra = (REVIEWED_OUTSIDE_SAMPLE,)
         else:
             continue
-        queue.append(replace(item, inclusion_probability=_with_top_up(item, rate), reasons=(*item.reasons, *extra)))
+        queue.append(replace(item, inclusion_probability=max(item.rule_probability, t),
+                             reasons=(*item.reasons, *extra)))
     return queue
 
 
-def _with_top_up(item: Sampled, rate: float) -> float:
-    """π + (1 − π) · r, capped at 1 against rounding."""
-    return min(1.0, item.rule_probability + (1.0 - item.rule_probability) * rate)
+def _draw_order(item: Sampled) -> tuple[float, str]:
+    return item.u, item.event_id
 
 
 def expires_at(ts: datetime, settings: ReviewSettings) -> datetime:

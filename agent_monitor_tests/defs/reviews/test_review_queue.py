@@ -24,9 +24,10 @@ from agent_monitor_tests.events import response, review, write_jsonl
 
 IDS = ["evt-1", "evt-2", "evt-3", "evt-4", "evt-5", "evt-6", "evt-7", "evt-8"]
 # With base_rate 0.05 only evt-7 (u 0.035) passes the rule; the daily minimum 3 adds the two
-# lowest draws left out, evt-8 (0.231) and evt-3 (0.271): r = 2/7, π = 0.05 + 0.95 × 2/7.
+# lowest draws left out, evt-8 (0.231) and evt-3 (0.271). The first draw not taken is evt-4's:
+# t = 0.3801906116953897, and every item's π = max(0.05, t) = t.
 # (u values: agent_monitor_tests/lib/reviews/test_selection.py.)
-PI = 0.05 + 0.95 * 2 / 7
+PI = 0.3801906116953897
 CHECKS = [review_queue_probabilities_in_range, review_queue_rule_samples_below_pi,
           review_queue_reviewed_rows_have_verdicts]
 
@@ -98,13 +99,14 @@ def test_same_queue_whatever_order_hours_are_built_in(tmp_path: Path, warehouse_
     day = _day(2)
     engine = Warehouse(url=warehouse_url).engine
     # Incremental arrival: hours 0–3 first (evt-1..4: 4 ≥ 3, none below 0.05, so the top-up
-    # takes the 3 lowest draws evt-3, evt-4, evt-1 with π = 0.05 + 0.95 × 3/4), built at 03:00.
+    # takes the 3 lowest draws evt-3, evt-4, evt-1; the one not taken is evt-2: π = its u,
+    # 0.7317430922405461), built at 03:00.
     ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS[:4])))
     with dg.instance_for_test() as instance:
         _build(warehouse_url, config_path, instance, partition_key=_key(day + timedelta(hours=3)))
         assert [(r[0], r[2]) for r in _queue(warehouse_url)] == [
-            ("evt-1", round(0.05 + 0.95 * 3 / 4, 12)), ("evt-3", round(0.05 + 0.95 * 3 / 4, 12)),
-            ("evt-4", round(0.05 + 0.95 * 3 / 4, 12)),
+            ("evt-1", round(0.7317430922405461, 12)), ("evt-3", round(0.7317430922405461, 12)),
+            ("evt-4", round(0.7317430922405461, 12)),
         ]
         # The rest of the day arrives; building only its last hour redoes the day's top-ups.
         ingest_path(engine, write_jsonl(tmp_path / "b.jsonl", _responses(day, IDS[4:])))
@@ -160,12 +162,12 @@ def test_changed_reviewed_rows_of_other_hours_are_reported(
 ) -> None:
     day = _day(2)
     engine = Warehouse(url=warehouse_url).engine
-    # A reviewed item at 02:00 (evt-3) while the day has 4 responses: π = 0.05 + 0.95 × 3/4.
+    # A reviewed item at 02:00 (evt-3) while the day has 4 responses: π = u(evt-2) = 0.7317.
     ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS[:4])))
     ingest_path(engine, write_jsonl(tmp_path / "b.jsonl", [review("v-3", _iso(day + timedelta(hours=4)), "evt-3")]))
     with dg.instance_for_test() as instance:
         _build(warehouse_url, config_path, instance, partition_key=_key(day + timedelta(hours=2)))
-        # More responses at 04:00–07:00 change evt-3's π to 0.05 + 0.95 × 2/7: building 07:00
+        # More responses at 04:00–07:00 change evt-3's π to u(evt-4) = 0.3802: building 07:00
         # reports 02:00 as updated too, so whatever reads it (M1) is rebuilt.
         ingest_path(engine, write_jsonl(tmp_path / "c.jsonl", _responses(day, IDS[4:])))
         result = _build(warehouse_url, config_path, instance, partition_key=_key(day + timedelta(hours=7)))

@@ -81,10 +81,10 @@ def test_shadow_responses_are_never_sampled() -> None:
     assert [s.event_id for s in select_queue(rows, [], settings)] == ["evt-1"]
 
 
-def test_daily_minimum_tops_up_by_lowest_u_with_the_top_up_rate_in_pi() -> None:
+def test_daily_minimum_tops_up_by_lowest_u_and_records_the_first_draw_not_taken() -> None:
     # base 0.05: only evt-7 (u 0.035). 8 responses ≥ minimum 3, so 2 more are needed from the
-    # 7 left out, lowest u first: evt-8 (0.231), evt-3 (0.271). Top-up rate r = 2/7;
-    # every item's π = 0.05 + 0.95 × 2/7 = 2.25/7 = 0.3214285714…
+    # 7 left out, lowest u first: evt-8 (0.231), evt-3 (0.271). The first one not taken is
+    # evt-4: t = 0.3801906…, and every item's π = max(0.05, t) = t.
     settings = ReviewSettings(base_rate=0.05, daily_minimum=3)
     queue = select_queue([resp(e, hour=i) for i, e in enumerate(sorted(U))], [], settings)
     assert [(q.event_id, q.reasons) for q in queue] == [
@@ -93,7 +93,7 @@ def test_daily_minimum_tops_up_by_lowest_u_with_the_top_up_rate_in_pi() -> None:
         ("evt-8", ("base", "daily_minimum")),
     ]
     assert [q.rule_probability for q in queue] == [0.05, 0.05, 0.05]
-    assert [q.inclusion_probability for q in queue] == pytest.approx([2.25 / 7] * 3)
+    assert [q.inclusion_probability for q in queue] == [U["evt-4"]] * 3
 
 
 def test_no_top_up_when_the_day_has_fewer_responses_than_the_minimum() -> None:
@@ -105,23 +105,22 @@ def test_no_top_up_when_the_day_has_fewer_responses_than_the_minimum() -> None:
 
 def test_the_minimum_is_per_agent_and_per_utc_day() -> None:
     # billing on day 1: evt-1, evt-2, evt-3 → base 0.05 samples none; min 2 → lowest u: evt-3
-    # (0.271), evt-1 (0.556); r = 2/3, π = 0.05 + 0.95 × 2/3 = 0.6833…
-    # support on day 1: evt-4, evt-5 → none sampled; min 2 → both; r = 2/2 = 1, π = 1.
+    # (0.271), evt-1 (0.556); the first not taken is evt-2: π = t = 0.7317…
+    # support on day 1: evt-4, evt-5 → none sampled; min 2 → both are taken: t = 1, π = 1.
     # billing on day 2 (evt-6 alone, 1 < 2): nothing.
     settings = ReviewSettings(base_rate=0.05, daily_minimum=2)
     rows = [resp("evt-1"), resp("evt-2", hour=5), resp("evt-3", hour=23),
             resp("evt-4", agent="support"), resp("evt-5", agent="support"),
             {**resp("evt-6"), "ts": datetime(2026, 1, 6, 0, 0)}]
     queue = select_queue(rows, [], settings)
-    assert {q.event_id: q.inclusion_probability for q in queue} == pytest.approx(
-        {"evt-1": 0.05 + 0.95 * 2 / 3, "evt-3": 0.05 + 0.95 * 2 / 3, "evt-4": 1.0, "evt-5": 1.0}
-    )
+    assert {q.event_id: q.inclusion_probability for q in queue} == {
+        "evt-1": U["evt-2"], "evt-3": U["evt-2"], "evt-4": 1.0, "evt-5": 1.0}
 
 
 def test_a_reviewed_response_left_out_of_the_sample_stays_with_the_day_s_pi() -> None:
-    # Same day as the top-up test: the sample is evt-7 + top-ups evt-8, evt-3 (r = 2/7).
-    # evt-4 (u 0.380) was reviewed (e.g. it was a top-up while the day had only evt-1..4), so
-    # it stays, with the π any left-out response had: 0.05 + 0.95 × 2/7.
+    # Same day as the top-up test: the sample is evt-7 + top-ups evt-8, evt-3; t = u(evt-4).
+    # evt-4 was reviewed (e.g. it was a top-up while the day had fewer responses), so it stays,
+    # with π = max(0.05, t) like every response of its day (u = t is not < π: not sampled).
     settings = ReviewSettings(base_rate=0.05, daily_minimum=3)
     queue = select_queue([resp(e, hour=i) for i, e in enumerate(sorted(U))], [], settings, {"evt-4", "evt-7"})
     assert [(q.event_id, q.reasons) for q in queue] == [
@@ -130,4 +129,4 @@ def test_a_reviewed_response_left_out_of_the_sample_stays_with_the_day_s_pi() ->
         ("evt-7", ("base",)),
         ("evt-8", ("base", "daily_minimum")),
     ]
-    assert [q.inclusion_probability for q in queue] == pytest.approx([2.25 / 7] * 4)
+    assert [q.inclusion_probability for q in queue] == [U["evt-4"]] * 4
