@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from agent_monitor.lib.metrics.rates import ratio
-from agent_monitor.lib.metrics.rows import Rows, as_rows, get, is_primary, order_key
+from agent_monitor.lib.metrics.rows import Rows, as_rows, epoch_of, get, is_primary
 
 N_BINS = 10
 
@@ -134,13 +134,30 @@ class ReviewedResponse:
     weight: float
 
 
+def verdict_order(review: Mapping[str, Any]) -> tuple[float, int, int, str]:
+    """When a review counts: its `ts`, then ingestion order (ledger entry, line), then id."""
+    return (epoch_of(review), int(get(review, "ingest_id") or 0),
+            int(get(review, "source_location") or 0), str(review.get("event_id") or ""))
+
+
+def latest_reviews(reviews: Rows) -> dict[str, Mapping[str, Any]]:
+    """target_event_id → its latest review (SPEC §8): by review ts, then ingestion order."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for review in sorted(as_rows(reviews), key=verdict_order):
+        target = get(review, "target_event_id")
+        if target is not None:
+            latest[str(target)] = review
+    return latest
+
+
 def reviewed_responses(
     responses: Rows, reviews: Rows, inclusion: Mapping[str, float] | None = None
 ) -> list[ReviewedResponse]:
-    """Join responses to their latest verdict; weight = 1/π (π = 1 when not in the queue)."""
-    latest: dict[str, Mapping[str, Any]] = {}
-    for review in sorted(as_rows(reviews), key=order_key):
-        latest[str(review["target_event_id"])] = review
+    """Join responses to their latest verdict; weight = 1/π (π = 1 when not in the queue).
+
+    A response whose latest verdict is `unverifiable` is not in M1, whatever came before.
+    """
+    latest = latest_reviews(reviews)
     probabilities = inclusion or {}
     out: list[ReviewedResponse] = []
     for row in as_rows(responses):

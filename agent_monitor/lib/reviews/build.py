@@ -29,7 +29,8 @@ _RESPONSE_COLUMNS = (
     "confidence", "decision_name", "decision_value", "decision_path", "deployment",
     "shadow_of", "flags",
 )
-_REVIEW_COLUMNS = ("event_id", "ts", "target_event_id", "verdict", "reviewer")
+_REVIEW_COLUMNS = ("event_id", "ts", "target_event_id", "verdict", "reviewer", "ingest_id",
+                   "source_location")
 
 
 @dataclass

@@ -1,10 +1,13 @@
 """Import reviewers' verdicts as SPEC `review` events, through ordinary ingestion.
 
-Each good row becomes a `review` event whose event_id is derived from target, verdict and
-reviewer, so the same verdict imported twice is the same event: ingestion counts it as a
-duplicate and adds nothing. The events are written to a JSONL file under the data folder's
-`reviews/` (kept as the audit trail) and ingested with `ingest_path`, so the ledger,
-de-duplication and late-data hours apply as to any other log.
+A row whose verdict (and reviewer) is already the response's current verdict — its latest
+review by ts, then ingestion order — changes nothing and is skipped, as is a row with a
+`reviewed_at` that repeats a review already stored: importing the same file again is a no-op.
+Any other row becomes a new `review` event stamped with its `reviewed_at`, else the import
+time, so a reverted verdict (correct → incorrect → correct) takes effect (SPEC §8 "M1
+verdicts"). The events are written to a JSONL file under the data folder's `reviews/` (kept as
+the audit trail) and ingested with `ingest_path`, so the ledger, de-duplication and late-data
+hours apply as to any other log.
 """
 
 from __future__ import annotations
@@ -19,33 +22,67 @@ import orjson
 from sqlalchemy import Engine, bindparam, select
 
 from agent_monitor.lib.ingest.pipeline import IngestResult, ingest_path
+from agent_monitor.lib.metrics.calibration import verdict_order
 from agent_monitor.lib.reviews.export import format_ts
 from agent_monitor.lib.reviews.verdicts import BadRow, VerdictRow, read_verdicts
 from agent_monitor.lib.warehouse.connection import data_folder
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor.lib.warehouse.tables_reviews import review_queue
 
+# Sorts after every stored review: events of this import are ingested after all of them.
+_THIS_IMPORT = 2**62
+
 
 @dataclass
 class ImportResult:
-    """Rows imported and rejected, the generated events file and its ingestion."""
+    """Rows imported, left unchanged and rejected; the generated events file and its ingestion."""
 
     good: list[VerdictRow] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
+    unchanged: list[VerdictRow] = field(default_factory=list)
     events_path: Path | None = None
     ingest: IngestResult | None = None
 
 
-def review_event_id(target_event_id: str, verdict: str, reviewer: str | None) -> str:
-    """`review:` + the first 24 hex digits of SHA-256(target ␟ verdict ␟ reviewer)."""
-    key = "\x1f".join((target_event_id, verdict, reviewer or ""))
+@dataclass
+class _Reviews:
+    """The reviews of one response: stored ones and those this import adds, and the latest."""
+
+    count: int = 0
+    latest: dict[str, Any] | None = None
+    seen: set[tuple[str, str, datetime]] = field(default_factory=set)
+
+    def add(self, review: dict[str, Any]) -> None:
+        self.count += 1
+        self.seen.add((review["verdict"], review.get("reviewer") or "", review["ts"]))
+        if self.latest is None or verdict_order(review) >= verdict_order(self.latest):
+            self.latest = review
+
+    def unchanged_by(self, row: VerdictRow) -> bool:
+        """The row repeats the current verdict, or a stored review with the same time."""
+        latest = self.latest
+        if latest is not None and (latest["verdict"], latest.get("reviewer") or "") == (
+                row.verdict, row.reviewer or ""):
+            return True
+        return row.reviewed_at is not None and (
+            row.verdict, row.reviewer or "", row.reviewed_at) in self.seen
+
+
+def review_event_id(target_event_id: str, verdict: str, reviewer: str | None, ts: datetime,
+                    sequence: int) -> str:
+    """`review:` + 24 hex digits of SHA-256(target ␟ verdict ␟ reviewer ␟ ts ␟ n).
+
+    n counts the response's earlier reviews, so a verdict given again after another one (a
+    revert) is a new event, never a duplicate of the first.
+    """
+    key = "\x1f".join((target_event_id, verdict, reviewer or "", format_ts(ts), str(sequence)))
     return "review:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
-def review_event(row: VerdictRow, ts: datetime) -> dict[str, Any]:
+def review_event(row: VerdictRow, ts: datetime, sequence: int) -> dict[str, Any]:
     """The SPEC `review` event for one verdict row."""
     event: dict[str, Any] = {
-        "event_id": review_event_id(row.target_event_id, row.verdict, row.reviewer),
+        "event_id": review_event_id(row.target_event_id, row.verdict, row.reviewer, ts, sequence),
         "event_type": "review",
         "ts": format_ts(ts),
         "target_event_id": row.target_event_id,
@@ -67,9 +104,9 @@ def import_verdicts(
     out_dir: Path | None = None,
     store_text: bool = False,
 ) -> ImportResult:
-    """Validate a verdict file, write its good rows as review events, and ingest them."""
+    """Validate a verdict file, write its changed verdicts as review events, and ingest them."""
     good, bad = read_verdicts(path, default_reviewer=default_reviewer)
-    known, previous_ts = _lookups(engine, good)
+    known, stored = _lookups(engine, good)
     result = ImportResult(bad=bad)
     events: list[dict[str, Any]] = []
     for row in good:
@@ -77,11 +114,14 @@ def import_verdicts(
             reason = f"unknown event_id {row.target_event_id[:128]!r}: not a response in the warehouse"
             result.bad.append(BadRow(row.line, reason))
             continue
-        event_id = review_event_id(row.target_event_id, row.verdict, row.reviewer)
-        # Without reviewed_at, a verdict imported again keeps the time it was first imported
-        # at, so that the event is identical and ingestion sees a duplicate.
-        ts = row.reviewed_at or previous_ts.get(event_id) or now
-        events.append(review_event(row, ts))
+        reviews = stored.setdefault(row.target_event_id, _Reviews())
+        if reviews.unchanged_by(row):
+            result.unchanged.append(row)
+            continue
+        ts = row.reviewed_at or now
+        events.append(review_event(row, ts, reviews.count))
+        reviews.add({"verdict": row.verdict, "reviewer": row.reviewer, "ts": ts,
+                     "ingest_id": _THIS_IMPORT, "source_location": len(events)})
         result.good.append(row)
     result.bad.sort(key=lambda b: b.line)
     if events:
@@ -100,25 +140,25 @@ def write_events(events: list[dict[str, Any]], folder: Path, now: datetime) -> P
     return path
 
 
-def _lookups(engine: Engine, rows: list[VerdictRow]) -> tuple[set[str], dict[str, datetime]]:
-    """(target ids that are known responses, ts of review events already in the warehouse)."""
+def _lookups(engine: Engine, rows: list[VerdictRow]) -> tuple[set[str], dict[str, _Reviews]]:
+    """(target ids that are known responses, the reviews already stored for each target)."""
     targets = sorted({r.target_event_id for r in rows})
-    review_ids = sorted({review_event_id(r.target_event_id, r.verdict, r.reviewer) for r in rows})
     known: set[str] = set()
-    previous: dict[str, datetime] = {}
+    stored: dict[str, _Reviews] = {}
     ids = bindparam("ids", expanding=True)
-    responses = select(raw_events.c.event_id).where(
-        raw_events.c.event_type == "agent_response", raw_events.c.event_id.in_(ids)
-    )
+    t = raw_events.c
+    responses = select(t.event_id).where(t.event_type == "agent_response", t.event_id.in_(ids))
     queued = select(review_queue.c.event_id).where(review_queue.c.event_id.in_(ids))
-    reviews = select(raw_events.c.event_id, raw_events.c.ts).where(raw_events.c.event_id.in_(ids))
+    reviews = select(t.event_id, t.ts, t.ts_epoch, t.target_event_id, t.verdict, t.reviewer,
+                     t.ingest_id, t.source_location).where(
+        t.event_type == "review", t.target_event_id.in_(ids))
     with engine.connect() as connection:
         for chunk in _chunks(targets):
             known.update(connection.execute(responses, {"ids": chunk}).scalars().all())
             known.update(connection.execute(queued, {"ids": chunk}).scalars().all())
-        for chunk in _chunks(review_ids):
-            previous.update({r.event_id: r.ts for r in connection.execute(reviews, {"ids": chunk}).all()})
-    return known, previous
+            for review in connection.execute(reviews, {"ids": chunk}).mappings():
+                stored.setdefault(review["target_event_id"], _Reviews()).add(dict(review))
+    return known, stored
 
 
 def _chunks(values: list[str], size: int = 5000) -> list[list[str]]:

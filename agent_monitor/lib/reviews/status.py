@@ -7,21 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from agent_monitor.lib.config import ReviewSettings
+from agent_monitor.lib.metrics.calibration import latest_reviews
 from agent_monitor.lib.metrics.rows import as_datetime, get
 from agent_monitor.lib.reviews.selection import Sampled, day_of, expires_at
 
 PENDING, REVIEWED, EXPIRED = "pending", "reviewed", "expired"
 STATUSES = (PENDING, REVIEWED, EXPIRED)
-
-
-def latest_reviews(reviews: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """target_event_id → its latest review (by ts, then event_id): a later verdict wins."""
-    latest: dict[str, Mapping[str, Any]] = {}
-    for review in sorted(reviews, key=lambda r: (as_datetime(r["ts"]), str(r["event_id"]))):
-        target = get(review, "target_event_id")
-        if target is not None:
-            latest[str(target)] = review
-    return latest
 
 
 def status_of(reviewed: bool, expiry: datetime, now: datetime) -> str:

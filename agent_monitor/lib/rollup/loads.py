@@ -144,7 +144,8 @@ def reviewed_window_responses(
     for chunk in _chunks(str(r["event_id"]) for r in responses):
         reviews += _dicts(
             connection,
-            select(ev.c.event_id, ev.c.ts, ev.c.ts_epoch, ev.c.target_event_id, ev.c.verdict).where(
+            select(ev.c.event_id, ev.c.ts, ev.c.ts_epoch, ev.c.target_event_id, ev.c.verdict,
+                   ev.c.ingest_id, ev.c.source_location).where(
                 ev.c.event_type == "review", ev.c.target_event_id.in_(chunk)
             ),
         )

@@ -131,23 +131,25 @@ def test_import_ingests_good_rows_reports_bad_ones_and_is_idempotent(
     out = capsys.readouterr().out
     assert f"{verdicts}:4: unknown event_id 'nope': not a response in the warehouse" in out
     assert f"{verdicts}:5: verdict 'great' is not one of correct, incorrect, unverifiable" in out
-    assert "2 verdicts imported, 2 rows rejected" in out
+    assert "2 verdicts imported, 0 unchanged, 2 rows rejected" in out
 
     reviews = _reviews(warehouse_url)
-    assert [(r["event_id"], r["target_event_id"], r["verdict"], r["reviewer"]) for r in reviews] == sorted([
-        (review_event_id("evt-3", "incorrect", "desk"), "evt-3", "incorrect", "desk"),
-        (review_event_id("evt-7", "correct", "ana"), "evt-7", "correct", "ana"),
-    ])
+    assert sorted((r["target_event_id"], r["verdict"], r["reviewer"]) for r in reviews) == [
+        ("evt-3", "incorrect", "desk"), ("evt-7", "correct", "ana")]
+    # Both stamped with the import time (no reviewed_at), each the first review of its target.
+    assert {r["event_id"] for r in reviews} == {
+        review_event_id(r["target_event_id"], r["verdict"], r["reviewer"], r["ts"], 0) for r in reviews}
     note = next(r for r in reviews if r["target_event_id"] == "evt-3")["attributes"]
     assert note == {"note": "refund too high"}
     assert _ledger(warehouse_url) == [(2, 2, 0)]
 
-    # The same file again: the same events, counted as duplicates; nothing new.
+    # The same file again: both verdicts are already the current ones, nothing is written.
     assert main(args) == 1
+    assert "0 verdicts imported, 2 unchanged, 2 rows rejected" in capsys.readouterr().out
     assert _reviews(warehouse_url) == reviews
-    assert _ledger(warehouse_url) == [(2, 2, 0), (2, 0, 2)]
-    # Both generated event files are kept as the audit trail.
-    assert len(list((data_folder() / "reviews").glob("import-*.jsonl"))) == 2
+    assert _ledger(warehouse_url) == [(2, 2, 0)]
+    # The generated event file is kept as the audit trail.
+    assert len(list((data_folder() / "reviews").glob("import-*.jsonl"))) == 1
 
     # After a rebuild (what the late-data automation does), the queue shows the verdicts.
     engine = open_warehouse(warehouse_url)
@@ -168,4 +170,4 @@ def test_import_of_a_clean_file_exits_zero(
     [only] = _reviews(warehouse_url)
     assert (only["target_event_id"], only["verdict"], only["reviewer"]) == ("evt-4", "unverifiable", None)
     assert only["ts"] == datetime(2026, 1, 1, 10, 0)
-    assert "1 verdicts imported, 0 rows rejected" in capsys.readouterr().out
+    assert "1 verdicts imported, 0 unchanged, 0 rows rejected" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -58,16 +59,20 @@ def test_bad_rows_are_reported_with_line_and_reason(
 
 def test_review_event_is_deterministic() -> None:
     row = VerdictRow(2, "r1", "correct", "ana", None, None)
-    # sha256("r1\x1fcorrect\x1fana") — the id depends on target, verdict and reviewer only.
-    assert review_event_id("r1", "correct", "ana") == review_event_id("r1", "correct", "ana")
-    assert review_event_id("r1", "correct", "ana") != review_event_id("r1", "incorrect", "ana")
-    assert review_event(row, datetime(2026, 1, 7, 9)) == {
-        "event_id": review_event_id("r1", "correct", "ana"),
+    ts = datetime(2026, 1, 7, 9)
+    # sha256("r1␟correct␟ana␟2026-01-07T09:00:00.000000Z␟0")[:24], computed with hashlib by hand.
+    expected = "review:" + hashlib.sha256(
+        b"r1\x1fcorrect\x1fana\x1f2026-01-07T09:00:00.000000Z\x1f0").hexdigest()[:24]
+    assert review_event_id("r1", "correct", "ana", ts, 0) == expected
+    # The verdict, the time and the number of earlier reviews each make another event.
+    assert review_event_id("r1", "incorrect", "ana", ts, 0) != expected
+    assert review_event_id("r1", "correct", "ana", ts.replace(minute=1), 0) != expected
+    assert review_event_id("r1", "correct", "ana", ts, 2) != expected
+    assert review_event(row, ts, 0) == {
+        "event_id": expected,
         "event_type": "review",
         "ts": "2026-01-07T09:00:00.000000Z",
         "target_event_id": "r1",
         "verdict": "correct",
         "reviewer": "ana",
     }
-    assert review_event_id("r1", "correct", "ana").startswith("review:")
-    assert len(review_event_id("r1", "correct", "ana")) == len("review:") + 24
