@@ -158,7 +158,9 @@ def transition(
             threshold=status.threshold, reason=status.reason, silenced_by=silenced_by,
             inhibited_by=inhibited_by,
         )
-        if previous.notified_at is None or silence is not None or inhibited_by is not None:
+        # A page that was sent gets its all-clear even when silenced or inhibited since (or
+        # now): whoever was paged is still waiting for it (SPEC §8 "Resolved").
+        if previous.notified_at is None:
             return Transition("resolve", row)
         row, note = _notify(row, "resolve", now)
         return Transition("resolve", row, note)

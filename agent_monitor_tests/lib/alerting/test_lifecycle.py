@@ -96,12 +96,49 @@ def test_silence_records_without_notifying_then_fires_when_it_ends() -> None:
     assert later.notification.idempotency_key.endswith(":1:fire:1")
 
 
-def test_silenced_resolution_sends_nothing() -> None:
+def test_a_page_silenced_before_it_resolves_still_gets_its_resolved_message() -> None:
+    # Paged at T0, silenced from T0 + 30 min (still breaching: recorded, nothing sent), the
+    # rule clears at T0 + 1 h while the silence holds: the person paged gets the all-clear.
     fired = step(None, BREACH, T0)
     silence = Silence("s2", ends_at=T0 + timedelta(days=1), reason="known", author="ana")
-    resolved = step(fired.row, OK, T0 + timedelta(hours=1), silences=[silence])
-    assert (resolved.action, resolved.notification) == ("resolve", None)
+    quiet = step(fired.row, BREACH, T0 + timedelta(minutes=30), silences=[silence])
+    assert (quiet.action, quiet.notification) == ("silenced", None)
+    resolved = step(quiet.row, OK, T0 + timedelta(hours=1), silences=[silence])
+    assert resolved.action == "resolve" and resolved.notification is not None
+    assert resolved.notification.idempotency_key == "m1_confidence_divergence:agent=billing:1:resolve:2"
     assert resolved.row is not None and resolved.row.silenced_by == "s2"
+    # Exactly one: the next tick finds it resolved and sends nothing.
+    after = step(resolved.row, OK, T0 + timedelta(hours=2), silences=[silence])
+    assert (after.action, after.notification) == ("none", None)
+
+
+def test_an_inhibited_page_gets_its_resolved_message() -> None:
+    # Paged, then its upstream root fires (inhibited: nothing sent), then it clears while the
+    # root still fires: one resolve.
+    billing = AlertScope("billing")
+    inhibition = Inhibition(frozenset({"gateway"}), {"billing": ["gateway"]})
+    status = RuleStatus("warning", 0.6, 0.9, "breach")
+
+    def tick(previous: AlertRow | None, status: RuleStatus, at: datetime, **kw: object) -> Transition:
+        return transition(previous, Evaluation("m5_workflow_completion", billing, status), at, **kw)  # type: ignore[arg-type]
+
+    fired = tick(None, status, T0)
+    assert fired.action == "fire"
+    held = tick(fired.row, status, T0 + timedelta(hours=1), inhibition=inhibition)
+    assert (held.action, held.notification) == ("inhibited", None)
+    cleared = tick(held.row, RuleStatus("ok", 0.95, 0.9, "ok"), T0 + timedelta(hours=2),
+                   inhibition=inhibition)
+    assert cleared.action == "resolve" and cleared.notification is not None
+    assert cleared.notification.kind == "resolve"
+
+
+def test_an_alert_never_announced_resolves_silently() -> None:
+    # Silenced from the start: no page was sent, so there is nothing to resolve in Slack.
+    silence = Silence("s3", ends_at=T0 + timedelta(days=1), reason="known", author="ana")
+    silenced = step(None, BREACH, T0, silences=[silence])
+    resolved = step(silenced.row, OK, T0 + timedelta(hours=1), silences=[silence])
+    assert (resolved.action, resolved.notification) == ("resolve", None)
+    assert resolved.row is not None and resolved.row.state == "resolved"
 
 
 @pytest.mark.parametrize(
