@@ -26,6 +26,17 @@ class ConfigError(ValueError):
     """The configuration file is invalid; the message names the key and the problem."""
 
 
+# Keys that no longer exist, with where their setting lives now.
+MOVED_KEYS = {
+    "review.critical_paths": (
+        "moved to rules.m3_decision_disagreement.critical_paths (per agent: "
+        "agents.<agent>.rules.m3_decision_disagreement.critical_paths), the one list of critical "
+        "decision paths: it boosts review sampling and decides which M3 paths alert; move the "
+        "list there"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class IngestSettings:
     landing_folder: str = "data/landing"
@@ -44,7 +55,6 @@ class ReviewSettings:
     flag_boost: float = 2.0
     daily_minimum: int = 20
     expiry_days: int = 7
-    critical_paths: tuple[str, ...] = ("approval", "routing", "compliance")
 
 
 def default_dashboard_path() -> Path:
@@ -195,6 +205,8 @@ def _build(cls: type, raw: Any, key_path: str) -> Any:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         dotted = f"{key_path}.{key}" if key_path else str(key)
+        if key not in known and dotted in MOVED_KEYS:
+            raise ConfigError(f"{dotted}: {MOVED_KEYS[dotted]}")
         if key not in known:
             raise ConfigError(f"{dotted}: unknown key (known keys: {', '.join(sorted(known))})")
         values[key] = _coerce(hints[key], value, dotted)

@@ -7,8 +7,10 @@ SHA-256(salt ‖ event_id) read as a fraction of 2⁶⁴ and π = min(1, base_ra
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from agent_monitor.lib.alerting.catalogue import DEFAULT_CRITICAL_PATHS
 from agent_monitor.lib.config import ReviewSettings
 
 
@@ -31,9 +33,14 @@ def inclusion_probability(
     decision_path: str | None,
     shadow_disagreement: bool,
     has_flags: bool,
+    critical_paths: Collection[str] = DEFAULT_CRITICAL_PATHS,
 ) -> Inclusion:
-    """π = min(1, base_rate × boosts) with the reasons that boosted it."""
-    low_confidence, critical_path = boost_answers(settings, confidence, decision_path)
+    """π = min(1, base_rate × boosts) with the reasons that boosted it.
+
+    `critical_paths` is the agent's `rules.m3_decision_disagreement.critical_paths`: one
+    setting decides both the sampling boost and which M3 paths alert.
+    """
+    low_confidence, critical_path = boost_answers(settings, confidence, decision_path, critical_paths)
     return boosted_inclusion(
         settings,
         low_confidence=low_confidence,
@@ -43,11 +50,14 @@ def inclusion_probability(
     )
 
 
-def boost_answers(settings: ReviewSettings, confidence: float | None, decision_path: str | None) -> tuple[bool, bool]:
-    """(low confidence?, critical decision path?) under the settings' threshold and paths."""
+def boost_answers(
+    settings: ReviewSettings, confidence: float | None, decision_path: str | None,
+    critical_paths: Collection[str],
+) -> tuple[bool, bool]:
+    """(low confidence?, critical decision path?) under the threshold and the critical paths."""
     return (
         confidence is not None and confidence < settings.low_confidence_threshold,
-        decision_path is not None and decision_path in settings.critical_paths,
+        decision_path is not None and decision_path in critical_paths,
     )
 
 

@@ -51,6 +51,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
         ({"slack": {"max_attempts_per_tick": 0}}, "slack.max_attempts_per_tick: must be at least 1"),
         ({"digest": {"cron_schedule": "daily"}}, "digest.cron_schedule: expected 5 cron fields"),
         ({"rules": ["m1"]}, "rules: expected a mapping"),
+        # One setting for critical paths: the old review key says where it went.
+        ({"review": {"critical_paths": ["approval"]}},
+         "review.critical_paths: moved to rules.m3_decision_disagreement.critical_paths"),
     ],
 )
 def test_errors_name_the_key(raw: dict[str, Any], message: str) -> None:

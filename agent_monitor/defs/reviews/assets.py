@@ -7,6 +7,7 @@ import dagster as dg
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.partitions import hourly_partitions, hourly_table
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.reviews.build import rebuild_queue
 from agent_monitor.lib.reviews.summary import agent_markdown, reason_counts, status_counts
 
@@ -23,12 +24,14 @@ def review_queue(
     """Primary responses sampled for human review (SPEC §5), rebuilt a whole UTC day at a time."""
     start, end = context.partition_time_window
     now = datetime.now(UTC).replace(tzinfo=None)
+    config = settings.load()
     result = rebuild_queue(
         warehouse.engine,
         start.replace(tzinfo=None),
         end.replace(tzinfo=None),
-        settings.load().review,
+        config.review,
         now=now,
+        critical_paths=RuleSet.from_config(config).critical_paths,
     )
     _report_sibling_hours(context, result.changed_hours, start.replace(tzinfo=None), end.replace(tzinfo=None))
     statuses = status_counts(result.rows)

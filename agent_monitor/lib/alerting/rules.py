@@ -112,6 +112,10 @@ class RuleSet:
             merged = replace(merged, confidence_floor=floor)
         return merged
 
+    def critical_paths(self, agent_id: str | None) -> tuple[str, ...]:
+        """The agent's critical decision paths: where M3 alerts and review sampling boosts."""
+        return self.for_agent(agent_id, "m3_decision_disagreement").critical_paths
+
     def confidence_floor(self, agent_id: str | None) -> float:
         """The agent's P1 confidence floor (default 0.7)."""
         floor = self.for_agent(agent_id, "p1_confidence_drift").confidence_floor

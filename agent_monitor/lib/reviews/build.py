@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, or_, select
 
 from agent_monitor.lib.config import ReviewSettings
-from agent_monitor.lib.reviews.selection import day_of, select_queue
+from agent_monitor.lib.reviews.selection import CriticalPaths, day_of, select_queue
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.results import result_dicts
@@ -50,14 +50,19 @@ def day_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 def rebuild_queue(
-    engine: Engine, start: datetime, end: datetime, settings: ReviewSettings, *, now: datetime
+    engine: Engine, start: datetime, end: datetime, settings: ReviewSettings, *, now: datetime,
+    critical_paths: CriticalPaths | None = None,
 ) -> BuildResult:
-    """Recompute and replace the queue rows of every UTC day that [start, end) touches."""
+    """Recompute and replace the queue rows of every UTC day that [start, end) touches.
+
+    `critical_paths(agent)` gives the agent's critical decision paths (default: the M3 rule's
+    default paths).
+    """
     day_start, day_end = day_span(start, end)
     with engine.begin() as connection:
         primaries, shadows, reviews = _load(connection, day_start, day_end)
         reviewed = {str(r["target_event_id"]) for r in reviews}
-        queue = select_queue(primaries, shadows, settings, reviewed)
+        queue = select_queue(primaries, shadows, settings, reviewed, critical_paths)
         rows = queue_rows(queue, reviews, settings, now=now)
         for row in rows:
             row["built_at"] = now

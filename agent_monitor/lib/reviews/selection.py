@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import product
 from typing import Any
 
+from agent_monitor.lib.alerting.catalogue import DEFAULT_CRITICAL_PATHS
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.metrics.consistency import match_shadow_pairs
 from agent_monitor.lib.metrics.rows import as_datetime, get, is_primary, str_list
 from agent_monitor.lib.sampling import boost_answers, boosted_inclusion, sampling_u
 
+# agent_id -> the agent's critical decision paths (rules.m3_decision_disagreement.critical_paths).
+CriticalPaths = Callable[[str], Collection[str]]
 DAILY_MINIMUM = "daily_minimum"
 # A response reviewed although the current sample leaves it out (e.g. a top-up displaced by
 # later responses of its day): kept, so that its verdict still has a π.
@@ -70,8 +73,10 @@ def rule_samples(
     primaries: Iterable[Mapping[str, Any]],
     shadows: Iterable[Mapping[str, Any]],
     settings: ReviewSettings,
+    critical_paths: CriticalPaths | None = None,
 ) -> tuple[list[Sampled], list[Sampled]]:
     """(sampled, not sampled) by the rule u < π, each response with its u and π."""
+    paths_of = critical_paths or _default_critical_paths
     rows = [row for row in primaries if is_primary(row)]
     disagreeing = disagreeing_primaries(rows, shadows)
     sampled: list[Sampled] = []
@@ -84,7 +89,8 @@ def rule_samples(
     }
     for row in rows:
         event_id = str(row["event_id"])
-        low_confidence, critical_path = boost_answers(settings, get(row, "confidence"), get(row, "decision_path"))
+        low_confidence, critical_path = boost_answers(
+            settings, get(row, "confidence"), get(row, "decision_path"), paths_of(str(row["agent_id"])))
         inclusion_of_row = inclusions[
             (low_confidence, critical_path, event_id in disagreeing, bool(str_list(get(row, "flags"))))
         ]
@@ -107,9 +113,10 @@ def select_queue(
     shadows: Iterable[Mapping[str, Any]],
     settings: ReviewSettings,
     reviewed: frozenset[str] | set[str] = frozenset(),
+    critical_paths: CriticalPaths | None = None,
 ) -> list[Sampled]:
     """The queue: rule samples, daily-minimum top-ups, and responses reviewed regardless."""
-    sampled, left_out = rule_samples(primaries, shadows, settings)
+    sampled, left_out = rule_samples(primaries, shadows, settings, critical_paths)
     groups: dict[tuple[str, datetime], tuple[list[Sampled], list[Sampled]]] = defaultdict(lambda: ([], []))
     for item in sampled:
         groups[(item.agent_id, item.ts.date())][0].append(item)
@@ -159,6 +166,10 @@ def top_up(
         queue.append(replace(item, inclusion_probability=max(item.rule_probability, t),
                              reasons=(*item.reasons, *extra)))
     return queue
+
+
+def _default_critical_paths(agent_id: str) -> Collection[str]:
+    return DEFAULT_CRITICAL_PATHS
 
 
 def _draw_order(item: Sampled) -> tuple[float, str]:

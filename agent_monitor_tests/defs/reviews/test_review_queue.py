@@ -173,3 +173,28 @@ def test_changed_reviewed_rows_of_other_hours_are_reported(
         result = _build(warehouse_url, config_path, instance, partition_key=_key(day + timedelta(hours=7)))
     partitions = sorted(m.partition for m in result.asset_materializations_for_node("review_queue"))
     assert partitions == [_key(day + timedelta(hours=2)), _key(day + timedelta(hours=7))]
+
+
+def test_the_m3_rule_s_critical_paths_boost_sampling(tmp_path: Path, warehouse_url: str) -> None:
+    # rules.m3_decision_disagreement.critical_paths: [refund] is the one list of critical paths.
+    # base 0.15: evt-8 (u 0.231) on path refund gets ×2 = 0.30 > 0.231 → sampled; evt-3
+    # (u 0.271) on path approval, not critical here, stays at 0.15 < 0.271 → left out (with
+    # the default paths it would have been 0.30 and sampled).
+    config = tmp_path / "paths.yaml"
+    config.write_text("review:\n  base_rate: 0.15\n  daily_minimum: 0\n"
+                      "rules:\n  m3_decision_disagreement:\n    critical_paths: [refund]\n")
+    day = _day(2)
+    events = [
+        response("evt-8", _iso(day + timedelta(minutes=10)), confidence=0.9,
+                 decision={"name": "d", "value": 1, "path": "refund"}),
+        response("evt-3", _iso(day + timedelta(minutes=20)), confidence=0.9,
+                 decision={"name": "d", "value": 1, "path": "approval"}),
+    ]
+    ingest_path(Warehouse(url=warehouse_url).engine, write_jsonl(tmp_path / "p.jsonl", events))
+    with dg.instance_for_test() as instance:
+        _build(warehouse_url, str(config), instance, partition_key=_key(day))
+    with Warehouse(url=warehouse_url).engine.connect() as connection:
+        rows = connection.execute(
+            select(queue_table.c.event_id, queue_table.c.rule_probability, queue_table.c.reasons)).all()
+    assert [(r[0], round(r[1], 12), tuple(r[2])) for r in rows] == [
+        ("evt-8", 0.3, ("base", "critical_path"))]
