@@ -8,11 +8,11 @@ from sqlalchemy import Connection, Engine
 
 from agent_monitor.lib.alert_store import outbox
 from agent_monitor.lib.alert_store.alerts import firing_alerts
-from agent_monitor.lib.alert_store.evaluations import scope_label, scope_of
 from agent_monitor.lib.alert_store.health import health_between, latest_health_hour, review_backlog
 from agent_monitor.lib.alerting.blocks import SlackMessage
 from agent_monitor.lib.alerting.catalogue import CATALOGUE, DIGEST_RULES
 from agent_monitor.lib.alerting.digest import AgentHealth, FiringAlert, digest_message
+from agent_monitor.lib.alerting.evaluation import scope_label, scope_of
 from agent_monitor.lib.alerting.lifecycle import Notification
 from agent_monitor.lib.config import MonitorConfig
 

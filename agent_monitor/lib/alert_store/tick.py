@@ -6,22 +6,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine
 
 from agent_monitor.lib.alert_store import outbox
 from agent_monitor.lib.alert_store.alerts import load_current, save_transition
-from agent_monitor.lib.alert_store.evaluations import build_message, evaluation_of
+from agent_monitor.lib.alert_store.evaluations import build_message
 from agent_monitor.lib.alert_store.health import latest_health, upstream_map
 from agent_monitor.lib.alert_store.silences import active_silences
 from agent_monitor.lib.alerting.delivery import DeliveryResult, SlackNotifier
-from agent_monitor.lib.alerting.lifecycle import transition
+from agent_monitor.lib.alerting.evaluation import decide_tick
 from agent_monitor.lib.alerting.rules import RuleSet
-from agent_monitor.lib.alerting.silences import Inhibition, firing_roots
 from agent_monitor.lib.config import MonitorConfig
 
-HOUR = timedelta(hours=1)
 Recorder = Callable[[Engine, outbox.PendingNotification, DeliveryResult, datetime], None]
 
 
@@ -61,32 +58,19 @@ def evaluate_and_record(
     repeat = timedelta(hours=config.slack.repeat_interval_hours)
     report = TickReport()
     with engine.begin() as connection:
-        health = latest_health(connection, as_of)
-        previous = load_current(connection)
-        silences = active_silences(connection, now)
-        evaluated: list[tuple[Any, dict[str, Any]]] = []
-        for row in health:
-            evaluation = evaluation_of(row, rules)
-            if evaluation is not None:
-                evaluated.append((evaluation, row))
-        seen = {(e.rule, e.scope.key) for e, _ in evaluated if e.status.status != "no_data"}
-        firing = [(e.rule, e.scope.agent_id) for e, _ in evaluated if e.status.breaching]
-        # A firing root without fresh data (held open) still inhibits its victims.
-        firing += [(r.rule, r.agent_id) for key, r in previous.items()
-                   if r.state == "firing" and key not in seen]
-        newest = max((row["hour"] for _, row in evaluated), default=None)
-        topology = upstream_map(connection, newest + HOUR) if newest is not None else {}
-        inhibition = Inhibition(firing_roots(firing), topology)
-        for evaluation, row in evaluated:
-            prior = previous.get((evaluation.rule, evaluation.scope.key))
-            change = transition(prior, evaluation, now, silences=silences,
-                                inhibition=inhibition, repeat_interval=repeat)
+        decisions = decide_tick(
+            latest_health(connection, as_of), load_current(connection), rules, now,
+            silences=active_silences(connection, now),
+            topology=lambda until: upstream_map(connection, until), repeat_interval=repeat,
+        )
+        for decision in decisions:
+            change, row = decision.change, decision.health_row
             report.actions[change.action] += 1
             save_transition(connection, change, row["scope"] or "", row["hour"], now)
             note = change.notification
             if note is not None and change.row is not None:
-                message = build_message(connection, note, evaluation, row, rules, config.links,
-                                        change.row.first_seen)
+                message = build_message(connection, note, decision.evaluation, row, rules,
+                                        config.links, change.row.first_seen)
                 if outbox.queue(connection, note, message):
                     report.queued.append(note.idempotency_key)
     return report
