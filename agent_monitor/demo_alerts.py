@@ -20,7 +20,6 @@ from agent_monitor.lib.warehouse.tables_health import agent_health
 HOUR = timedelta(hours=1)
 TICK_DELAY = timedelta(minutes=5)  # each replayed tick runs 5 min after its hour ended
 DEMO_CHANNEL = "C0DEMOALERTS"
-MATCH_AFTER = timedelta(hours=6)  # an alert up to 6 h after an incident ended is its echo
 
 
 def run_alert_demo(database_url: str, ground_truth: Path | None = None, output_folder: Path | None = None) -> None:
@@ -92,7 +91,7 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     """Which injected incident produced which alerts (ground_truth.json of the generator)."""
     if ground_truth is None or not ground_truth.exists():
         return
-    from agent_monitor.lib.generator.ground_truth import GroundTruth
+    from agent_monitor.lib.generator.ground_truth import GroundTruth, alert_agents, incident_of
 
     truth = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8"))
     with engine.connect() as connection:
@@ -103,10 +102,8 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
         expected = set(incident.expected.get("rules", []))
         found = []
         for row in sorted(rows, key=lambda r: r["first_seen"]):
-            agents = {row["agent_id"], *(row["scope"].split("->") if "->" in row["scope"] else ())}
             when = row["first_seen"]
-            start, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
-            if agents & set(incident.agents) and start <= when <= end:
+            if incident_of([incident], alert_agents(row["agent_id"], row["scope"]), when):
                 matched.add((row["rule"], row["scope_key"], row["episode"]))
                 metric = CATALOGUE[row["rule"]].metric
                 mark = "expected" if metric in expected else "side effect"
@@ -128,10 +125,6 @@ def _delivery(row: dict[str, Any]) -> str:
     if row["silenced_by"]:
         return f"silenced by {row['silenced_by']}"
     return str(row["delivery_status"])
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def latest_tick(hour: datetime) -> datetime:

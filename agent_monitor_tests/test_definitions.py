@@ -49,6 +49,7 @@ def test_definitions_have_the_spec_tables_and_the_sensors() -> None:
     repository = defs.get_repository_def()
     assert SENSORS <= {sensor.name for sensor in repository.sensor_defs}
     assert "alert_digest_schedule" in {schedule.name for schedule in repository.schedule_defs}
+    assert {"alert_digest_job", "alert_backtest_job"} <= {job.name for job in repository.get_all_jobs()}
     assert {"warehouse", "settings"} <= set(defs.resources or {})
 
 

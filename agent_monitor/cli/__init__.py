@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "review",
     "silence",
     "metrics",
+    "backtest",
 )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent_monitor.lib.generator.clock import parse_utc
@@ -16,6 +17,8 @@ from agent_monitor.lib.generator.specs import (
 )
 
 GROUND_TRUTH_FILE = "ground_truth.json"
+# An alert that starts up to this long after an incident ended is still that incident's echo.
+MATCH_AFTER = timedelta(hours=6)
 
 
 def _iso(moment: datetime) -> str:
@@ -89,6 +92,27 @@ class GroundTruth:
             ),
             event_counts=dict(raw.get("event_counts", {})),
         )
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def alert_agents(agent_id: str, scope: str) -> set[str]:
+    """The agents an alert is about: its agent, and both ends of an edge scope ("U->D")."""
+    return {agent_id, *(scope.split("->") if "->" in scope else ())}
+
+
+def incident_of(
+    incidents: Iterable[IncidentTruth], agents: set[str], started: datetime
+) -> IncidentTruth | None:
+    """The first injected incident an alert belongs to: it names one of the alert's agents,
+    and the alert started (naive UTC) between the incident's start and MATCH_AFTER after its end."""
+    for incident in incidents:
+        begin, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
+        if agents & set(incident.agents) and begin <= started <= end:
+            return incident
+    return None
 
 
 def expected_signals(incident: IncidentSpec) -> dict[str, Any]:
