@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from agent_monitor.defs.alerting.resources import Slack
 from agent_monitor.defs.alerting.schedules import post_digest
 from agent_monitor.defs.alerting.sensors import alert_tick
+from agent_monitor.lib.alert_store.alerts import delivery_label
 from agent_monitor.lib.alerting.catalogue import CATALOGUE
 from agent_monitor.lib.config import ConfigError, MonitorConfig, load_config
 from agent_monitor.lib.slack_standin import SlackStandIn
@@ -108,7 +109,7 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
                 metric = CATALOGUE[row["rule"]].metric
                 mark = "expected" if metric in expected else "side effect"
                 found.append(f"{row['rule']} on {row['scope_key']} at {when:%m-%d %H:%M} "
-                             f"({mark}; {_delivery(row)})")
+                             f"({mark}; {delivery_label(row)})")
         print(f"   - {incident.kind} on {', '.join(incident.agents)} "
               f"{incident.start:%m-%d %H:%M} → {incident.end:%m-%d %H:%M} "
               f"(expects {', '.join(sorted(expected)) or 'n/a'}):")
@@ -117,14 +118,6 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     print(f"   alerts not matched to an injected incident: {len(others)}")
     for row in others[:10]:
         print(f"     {row['rule']} on {row['scope_key']} at {row['first_seen']:%m-%d %H:%M}")
-
-
-def _delivery(row: dict[str, Any]) -> str:
-    if row["inhibited_by"]:
-        return f"inhibited by {row['inhibited_by']}"
-    if row["silenced_by"]:
-        return f"silenced by {row['silenced_by']}"
-    return str(row["delivery_status"])
 
 
 def latest_tick(hour: datetime) -> datetime:

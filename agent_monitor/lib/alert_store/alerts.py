@@ -72,3 +72,12 @@ def firing_alerts(connection: Connection) -> list[dict[str, Any]]:
     """Every alert row currently firing, oldest first."""
     query = select(alerts).where(alerts.c.state == "firing").order_by(alerts.c.first_seen)
     return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def delivery_label(row: Any) -> str:
+    """What became of an `alerts` row's newest message: inhibited/silenced by whom, or its status."""
+    if row["inhibited_by"]:
+        return f"inhibited by {row['inhibited_by']}"
+    if row["silenced_by"]:
+        return f"silenced by {row['silenced_by']}"
+    return str(row["delivery_status"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
+from agent_monitor.lib.alert_store.alerts import delivery_label
 from agent_monitor.lib.alerting.catalogue import CATALOGUE
 from agent_monitor.lib.alerting.rules import format_value
 from agent_monitor.lib.backtest.compare import also_actual, still_proposed
@@ -28,7 +28,7 @@ def _outcome(e: Episode) -> str:
     elif e.fate == "inhibited":
         text = f"inhibited by {e.inhibited_by}"
     elif e.fate == "silenced":
-        text = f"silenced ({e.silenced_by})"
+        text = f"silenced by {e.silenced_by}"
     else:
         text = "recorded, not sent"
     if e.resolved_at is None:
@@ -47,19 +47,11 @@ def episode_rows(result: BacktestResult) -> list[dict[str, str]]:
     } for e in result.episodes]
 
 
-def _delivery(alert: dict[str, Any]) -> str:
-    if alert["inhibited_by"]:
-        return f"inhibited by {alert['inhibited_by']}"
-    if alert["silenced_by"]:
-        return f"silenced ({alert['silenced_by']})"
-    return str(alert["delivery_status"])
-
-
 def actual_rows(result: BacktestResult) -> list[dict[str, str]]:
     """One row per episode in `alerts`, and whether the proposal would still fire there."""
     return [{
         "rule": a["rule"], "scope": a["scope_key"], "first seen": _t(a["first_seen"]),
-        "resolved": _t(a["resolved_at"]), "delivery": _delivery(a),
+        "resolved": _t(a["resolved_at"]), "delivery": delivery_label(a),
         "proposed": "would fire" if still_proposed(a, result.episodes) else "would NOT fire",
     } for a in result.actual]
 

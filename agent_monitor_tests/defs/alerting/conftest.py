@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from agent_monitor.lib.config import MonitorConfig, parse_config
 from agent_monitor.lib.slack_standin import SlackStandIn
 from agent_monitor.lib.warehouse.tables_alerting import alert_notifications, alerts
 from agent_monitor.lib.warehouse.tables_health import agent_health
+from agent_monitor.lib.warehouse.tables_signals import cascade_correlations
 
 CHANNEL = "C0ALERTS01"
 TOKEN = "xoxb-test-token-123"
@@ -67,6 +68,17 @@ def seed_health(
             "hour": hour, "agent_id": agent, "rule": rule, "scope": scope, "status": status,
             "value": value, "threshold": threshold, "n_samples": n, "reason": reason,
             "built_at": hour,
+        }])
+
+
+def seed_cascade(engine: Engine, upstream: str, downstream: str, hour: datetime = HOUR) -> None:
+    """A cascade_correlations row with cascade risk on the edge (r 0.91, p 0.001, 12 buckets)."""
+    with engine.begin() as connection:
+        connection.execute(insert(cascade_correlations), [{
+            "hour": hour, "upstream_agent_id": upstream, "downstream_agent_id": downstream,
+            "window_start": hour - timedelta(hours=23), "window_end": hour + timedelta(hours=1),
+            "n_buckets": 12, "r": 0.91, "p_value": 0.001, "cascade_risk": True,
+            "co_failing_buckets": 4, "built_at": hour,
         }])
 
 

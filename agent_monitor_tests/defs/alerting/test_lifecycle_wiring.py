@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from agent_monitor.cli import main
 from agent_monitor.defs.alerting.resources import Slack
@@ -13,12 +13,11 @@ from agent_monitor.defs.alerting.sensors import alert_tick, utc_now
 from agent_monitor.lib.config import MonitorConfig
 from agent_monitor.lib.slack_standin import SlackStandIn
 from agent_monitor.lib.warehouse.open import open_warehouse
-from agent_monitor.lib.warehouse.tables_signals import cascade_correlations
 from agent_monitor_tests.defs.alerting.conftest import (
-    HOUR,
     T0,
     alert_rows,
     keys,
+    seed_cascade,
     seed_health,
     set_status,
 )
@@ -65,12 +64,7 @@ def test_upstream_cascade_inhibits_the_downstream_completion_alert(
     engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack
 ) -> None:
     # The observed edge gateway -> billing, and its cascade risk firing at the hour.
-    with engine.begin() as connection:
-        connection.execute(insert(cascade_correlations), [{
-            "hour": HOUR, "upstream_agent_id": "gateway", "downstream_agent_id": "billing",
-            "window_start": HOUR - timedelta(hours=23), "window_end": HOUR + timedelta(hours=1),
-            "n_buckets": 12, "r": 0.91, "p_value": 0.001, "cascade_risk": True, "built_at": HOUR,
-        }])
+    seed_cascade(engine, "gateway", "billing")
     seed_health(engine, "gateway", "c2_cascade_risk", "critical", 0.91, 0.7,
                 scope="gateway->billing", n=12)
     # billing's completion 6 of 10 = 0.6 < 0.9: a victim of the upstream cascade.

@@ -8,20 +8,19 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from agent_monitor.defs.alerting.sensors import evaluate_alert_sensor
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alert_store.silences import add_silence
 from agent_monitor.lib.slack_standin import SlackStandIn
 from agent_monitor.lib.warehouse.open import open_warehouse
-from agent_monitor.lib.warehouse.tables_signals import cascade_correlations
 from agent_monitor_tests.defs.alerting.conftest import (
-    HOUR,
     T0,
     TOKEN,
     alert_rows,
     keys,
+    seed_cascade,
     seed_health,
     set_status,
 )
@@ -74,12 +73,7 @@ def test_paged_then_inhibited_then_cleared_gets_one_resolved_message(
     tick(warehouse_url, config_path, 0)
     # Then its upstream gateway's cascade risk fires (edge gateway -> billing): gateway is
     # paged, billing's alert is inhibited from now on.
-    with engine.begin() as connection:
-        connection.execute(insert(cascade_correlations), [{
-            "hour": HOUR, "upstream_agent_id": "gateway", "downstream_agent_id": "billing",
-            "window_start": HOUR - timedelta(hours=23), "window_end": HOUR + timedelta(hours=1),
-            "n_buckets": 12, "r": 0.91, "p_value": 0.001, "cascade_risk": True, "built_at": HOUR,
-        }])
+    seed_cascade(engine, "gateway", "billing")
     seed_health(engine, "gateway", "c2_cascade_risk", "critical", 0.91, 0.7,
                 scope="gateway->billing", n=12)
     tick(warehouse_url, config_path, 10)

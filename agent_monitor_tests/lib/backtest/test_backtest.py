@@ -8,14 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from agent_monitor.defs.alerting.sensors import alert_tick
 from agent_monitor.defs.health.assets import agent_health
 from agent_monitor.lib.alert_store.silences import add_silence
 from agent_monitor.lib.backtest import Proposal, run_backtest, text_report
 from agent_monitor.lib.config import ConfigError, MonitorConfig, parse_config
-from agent_monitor.lib.warehouse.tables_signals import cascade_correlations
+from agent_monitor_tests.defs.alerting.conftest import seed_cascade
 from agent_monitor_tests.defs.signals.seed import config_file, materialize, seed_metrics
 from agent_monitor_tests.lib.backtest.history import HOURS, TICK, at, seed_m4_history
 
@@ -114,12 +114,8 @@ def test_an_inhibited_victim_and_its_root(warehouse_engine: Engine) -> None:
     seed_metrics(warehouse_engine, [
         {"hour": at(h), "agent_id": "billing", "n_runs_ended": 10, "n_runs_completed": 6}
         for h in (5, 6)])
-    with warehouse_engine.begin() as connection:
-        connection.execute(insert(cascade_correlations), [{
-            "hour": at(h), "upstream_agent_id": "gateway", "downstream_agent_id": "billing",
-            "window_start": at(h) - timedelta(hours=23), "window_end": at(h + 1), "n_buckets": 12,
-            "r": 0.91, "p_value": 0.001, "cascade_risk": True, "co_failing_buckets": 4,
-            "built_at": at(h)} for h in (5, 6)])
+    for hour in (5, 6):
+        seed_cascade(warehouse_engine, "gateway", "billing", at(hour))
     result = run_backtest(warehouse_engine, MonitorConfig(), Proposal(), at(0), at(HOURS))
     assert [(e.rule, e.scope_key, e.fate, e.inhibited_by) for e in result.episodes] == [
         ("c2_cascade_risk", "edge=gateway->billing", "paged", None),
