@@ -54,7 +54,7 @@ def _report_sibling_hours(
     """Hours outside the window whose reviewed rows changed are reported updated too.
 
     Rebuilding a day can change the inclusion probability of reviewed items in the day's
-    other hours (the daily-minimum top-up rate); reporting those partitions lets whatever
+    other hours (the daily top-up threshold t); reporting those partitions lets whatever
     reads them (M1) rebuild, through the same automation rule as late data.
     """
     for hour in sorted(h for h in hours if not start <= h < end):
