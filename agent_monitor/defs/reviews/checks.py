@@ -45,6 +45,19 @@ def review_queue_rule_samples_below_pi(warehouse: Warehouse) -> dg.AssetCheckRes
 
 
 @dg.asset_check(asset=review_queue, blocking=True)
+def review_queue_sampled_exactly_below_pi(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """An item is in the sample exactly when u < π (SPEC §8); only reviewed extras are not."""
+    with warehouse.engine.connect() as connection:
+        rows = connection.execute(
+            select(_QUEUE.event_id, _QUEUE.u, _QUEUE.inclusion_probability, _QUEUE.reasons)
+        ).all()
+    bad = [r.event_id for r in rows
+           if ("reviewed_outside_sample" in (r.reasons or [])) == (r.u < r.inclusion_probability)]
+    metadata = {"bad_rows": len(bad), "examples": dg.MetadataValue.json(bad[:5])}
+    return dg.AssetCheckResult(passed=not bad, metadata=metadata)
+
+
+@dg.asset_check(asset=review_queue, blocking=True)
 def review_queue_reviewed_rows_have_verdicts(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Reviewed items carry a verdict; other items carry none."""
     bad = _count(

@@ -44,7 +44,8 @@ class Episode:
             return "inhibited"
         return "silenced" if self.silenced_by is not None else "recorded"
 
-    def _observe(self, value: float | None) -> None:
+    def observe(self, value: float | None) -> None:
+        """Keep the most extreme breaching value (in the rule's direction)."""
         if value is None:
             return
         if self.peak is None or (value > self.peak if CATALOGUE[self.rule].direction == "above"
@@ -71,11 +72,12 @@ def episodes(ticks: Iterable[Tick], rules: Iterable[str]) -> list[Episode]:
                     peak=None, severity=row.severity))
             if status.breaching:
                 episode.last_breach_hour = hour
-                episode._observe(status.value)
+                episode.observe(status.value)
                 if status.status == "critical":
                     episode.severity = "critical"
-            episode.inhibited_by = episode.inhibited_by or row.inhibited_by
-            episode.silenced_by = episode.silenced_by or row.silenced_by
+                # Why a breach was not sent; at the resolution it no longer matters.
+                episode.inhibited_by = episode.inhibited_by or row.inhibited_by
+                episode.silenced_by = episode.silenced_by or row.silenced_by
             note = decision.change.notification
             if note is not None and note.kind == "fire" and episode.paged_at is None:
                 episode.paged_at = tick.now

@@ -17,6 +17,7 @@ from agent_monitor.defs.reviews.checks import (
     review_queue_probabilities_in_range,
     review_queue_reviewed_rows_have_verdicts,
     review_queue_rule_samples_below_pi,
+    review_queue_sampled_exactly_below_pi,
 )
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_reviews import review_queue as queue_table
@@ -29,7 +30,7 @@ IDS = ["evt-1", "evt-2", "evt-3", "evt-4", "evt-5", "evt-6", "evt-7", "evt-8"]
 # (u values: agent_monitor_tests/lib/reviews/test_selection.py.)
 PI = 0.3801906116953897
 CHECKS = [review_queue_probabilities_in_range, review_queue_rule_samples_below_pi,
-          review_queue_reviewed_rows_have_verdicts]
+          review_queue_sampled_exactly_below_pi, review_queue_reviewed_rows_have_verdicts]
 
 
 def _day(days_ago: int) -> datetime:
@@ -198,3 +199,18 @@ def test_the_m3_rule_s_critical_paths_boost_sampling(tmp_path: Path, warehouse_u
             select(queue_table.c.event_id, queue_table.c.rule_probability, queue_table.c.reasons)).all()
     assert [(r[0], round(r[1], 12), tuple(r[2])) for r in rows] == [
         ("evt-8", 0.3, ("base", "critical_path"))]
+
+
+def test_the_sample_check_fails_on_an_item_outside_its_pi(tmp_path: Path, warehouse_url: str, config_path: str) -> None:
+    day = _day(2)
+    engine = Warehouse(url=warehouse_url).engine
+    ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
+    with dg.instance_for_test() as instance:
+        _build(warehouse_url, config_path, instance, partition_key=_key(day))
+    assert review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url)).passed
+    # evt-8 (a top-up, u 0.231 < π 0.380) recorded with π 0.2 < u: not a sample by its own π.
+    with engine.begin() as connection:
+        connection.execute(queue_table.update().where(queue_table.c.event_id == "evt-8")
+                           .values(inclusion_probability=0.2))
+    result = review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url))
+    assert not result.passed and result.metadata["examples"].value == ["evt-8"]
