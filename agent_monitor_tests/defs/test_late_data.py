@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from agent_monitor.defs.ingest.assets import raw_events as raw_events_spec
 from agent_monitor.defs.ingest.sensors import raw_events_update_sensor
 from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change
-from agent_monitor.defs.resources import Warehouse
+from agent_monitor.defs.resources import Clock, Warehouse
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor_tests.events import response, review, write_jsonl
@@ -35,7 +35,7 @@ def events_in_hour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
 
 
 def _report_changed_hours(instance: dg.DagsterInstance, warehouse: Warehouse, cursor: str | None) -> tuple[list[str], str | None]:
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse, "clock": Clock()}) as context:
         result = raw_events_update_sensor(context)
     for event in result.asset_events:
         instance.report_runless_asset_event(event)

@@ -7,7 +7,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from agent_monitor.defs.partitions import hourly_table
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER, agent_health_rows
 from agent_monitor.lib.health.build import rule_windows
@@ -34,13 +34,14 @@ METRICS_LOOKBACK_HOURS = 23
     **hourly_table("health"),
 )
 def agent_health(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
+    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings, clock: Clock
 ) -> dg.MaterializeResult:
     """Per hour × agent × rule × scope: ok / warning / critical / no_data with value and reason."""
     start, end = (t.replace(tzinfo=None) for t in context.partition_time_window)
     rules = RuleSet.from_config(settings.load())
     lookback = max(max(rule_windows(rules, a).values()) for a in (None, *rules.agents))
-    hours = [start + HOUR * i for i in range(int((end - start) / HOUR))]
+    as_of = clock.now()
+    hours = [start + HOUR * i for i in range(int((end - start) / HOUR)) if start + HOUR * i < as_of]
     rows = []
     with warehouse.engine.begin() as connection:
         metrics = read_agent_hours(connection, start - HOUR * (lookback - 1), end)
@@ -59,7 +60,8 @@ def agent_health(
                 )
         now = utc_now()
         written = replace_window(connection, health_table, "hour", start, end,
-                                 [{**row, "built_at": now} for row in rows])
+                                 [{**row, "as_of": min(as_of, row["hour"] + HOUR), "built_at": now}
+                                  for row in rows])
     rule_rows = [r for r in rows if r["rule"] != "overall"]
     overall = Counter(r["status"] for r in rows if r["rule"] == "overall")
     per_rule = Counter(r["status"] for r in rule_rows)

@@ -29,15 +29,6 @@ def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[st
     return {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
 
 
-def event_hours(connection: Connection, event_ids: Iterable[str]) -> list[datetime]:
-    """The hours of the given events that are in `raw_events` (reviews and shadows touch them)."""
-    ids = sorted(set(event_ids))
-    if not ids:
-        return []
-    statement = select(raw_events.c.ts).where(raw_events.c.event_id.in_(bindparam("ids", expanding=True)))
-    return [hour_of(row.ts) for row in connection.execute(statement, {"ids": ids})]
-
-
 def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert accepted rows: COPY on PostgreSQL, a prepared executemany on SQLite."""
     bulk.insert_rows(connection, raw_events, rows)
