@@ -6,16 +6,17 @@ import json
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Table, select
 
 from agent_monitor.defs.ingest.jobs import ingest_job
 from agent_monitor.defs.partitions import hourly_partitions
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.ingest.hours import ended_hours_to_rebuild
 from agent_monitor.lib.ingest.store import sources_to_retry
-from agent_monitor.lib.warehouse.tables_raw import raw_event_hours
+from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, review_hours
 
 LANDING_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
 # A file still being written is left for a later tick.
@@ -93,7 +94,8 @@ def _ingest_request(run_key: str, paths: list[str]) -> dg.RunRequest:
 def raw_events_update_sensor(
     context: dg.SensorEvaluationContext, warehouse: Warehouse, clock: Clock
 ) -> dg.SensorResult:
-    """Report raw_events partitions whose events changed, and hours that have just ended."""
+    """Report raw_events partitions whose events changed, hours that have just ended, and
+    review_verdicts partitions whose responses got a review."""
     state = json.loads(context.cursor) if context.cursor else {}
     after: int = state.get("after", 0)
     future: dict[str, int] = state.get("future", {})  # hour key → ingest id, for hours not yet begun
@@ -101,11 +103,8 @@ def raw_events_update_sensor(
     current_hour = now.replace(minute=0, second=0, microsecond=0)
     closed_through = _parse_hour(state.get("closed_through")) or current_hour
     with warehouse.engine.connect() as connection:
-        rows = connection.execute(
-            select(raw_event_hours.c.hour, raw_event_hours.c.n_events, raw_event_hours.c.last_ingest_id)
-            .where(raw_event_hours.c.last_ingest_id > after)
-            .order_by(raw_event_hours.c.last_ingest_id, raw_event_hours.c.hour)
-        ).all()
+        rows = _changed_hours(connection, raw_event_hours, after)
+        reviewed = _changed_hours(connection, review_hours, after)
         ended = ended_hours_to_rebuild(connection, closed_through, current_hour)
     changed = {row.hour.strftime(PARTITION_KEY_FORMAT): int(row.last_ingest_id) for row in rows}
     changed = {**future, **changed}
@@ -129,6 +128,12 @@ def raw_events_update_sensor(
         if key not in reported:
             events.append(dg.AssetMaterialization(
                 asset_key="raw_events", partition=key, metadata={"hour_ended": True}))
+    for row in reviewed:
+        if hourly_partitions.start.replace(tzinfo=None) <= row.hour <= current_hour:
+            events.append(dg.AssetMaterialization(
+                asset_key="review_verdicts", partition=row.hour.strftime(PARTITION_KEY_FORMAT),
+                metadata={"ingest_id": int(row.last_ingest_id)}))
+    rows = [*rows, *reviewed]
     next_after = max([after, *(int(row.last_ingest_id) for row in rows)])
     cursor = json.dumps(
         {"after": next_after, "future": still_future, "closed_through": current_hour.isoformat()},
@@ -137,6 +142,15 @@ def raw_events_update_sensor(
     if not events:
         return dg.SensorResult(skip_reason="no hour changed or ended", cursor=cursor)
     return dg.SensorResult(asset_events=events, cursor=cursor)
+
+
+def _changed_hours(connection: Connection, table: Table, after: int) -> list[Row[Any]]:
+    """Rows of raw_event_hours / review_hours changed by ingestions after `after`."""
+    return list(connection.execute(
+        select(table.c.hour, table.c.last_ingest_id)
+        .where(table.c.last_ingest_id > after)
+        .order_by(table.c.last_ingest_id, table.c.hour)
+    ).all())
 
 
 def _parse_hour(text: str | None) -> datetime | None:

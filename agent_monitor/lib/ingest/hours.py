@@ -1,7 +1,9 @@
 """Which hours an ingestion changes besides the hours of its own events, and which have ended.
 
 An event changes the figures of its own hour, and sometimes of another one (SPEC §2, §8):
-- a review or a shadow response: the hour of the response it is about (M1, M3);
+- a shadow response: the hour of the primary response it mirrors (M3);
+- a review: only the hour of the response it judges (M1, the review queue), recorded apart in
+  `review_hours`, because nothing else reads it: its own hour is not marked at all;
 - an escalation: the hour of each agent's first primary response in its session (M7), and a
   response earlier than an agent's first one moves the session out of that hour;
 - any event of a workflow run: the hour where the run had ended (its first terminal status)
@@ -12,7 +14,9 @@ Those hours are looked up before the batch is written, so they describe what had
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,12 +39,23 @@ def hour_of(ts: datetime) -> datetime:
     return ts.replace(minute=0, second=0, microsecond=0)
 
 
-def related_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> set[datetime]:
+@dataclass(frozen=True)
+class RelatedHours:
+    """What a batch changes besides the hours of its events: other hours' events, and the
+    hours whose responses got a review (counted per review)."""
+
+    event_hours: set[datetime]
+    review_hours: Counter[datetime]
+
+
+def related_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> RelatedHours:
     """The other hours whose figures the accepted rows change (read before they are written)."""
-    hours = set(_target_hours(connection, rows))
+    reviews = [r for r in rows if r["event_type"] == "review"]
+    shadows = [r for r in rows if r["event_type"] != "review"]
+    hours = set(_target_hours(connection, shadows))
     hours |= _session_owner_hours(connection, rows)
     hours |= _run_end_hours(connection, rows)
-    return hours
+    return RelatedHours(hours, Counter(_target_hours(connection, reviews)))
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
