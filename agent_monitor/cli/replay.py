@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     )
     result = run_replay(settings)
     print()
-    for line in report_lines(result.pages, result.truth.incidents, result.differences):
+    for line in report_lines(result.pages, result.truth, result.differences):
         print(line)
     steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in sorted(result.seconds_by_step.items()))
     print(f"\n{result.ticks} ticks, {result.runs} runs, {result.seconds:.0f} s ({steps}); files in {folder}")

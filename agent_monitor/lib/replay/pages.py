@@ -2,8 +2,11 @@
 
 A page belongs to an incident when it names one of the incident's agents and is first sent
 between the incident's start and `MATCH_AFTER` after its end (an alert that trails the
-incident while its windows still hold the bad hours). A fire page that belongs to no incident
-is a false page. An incident's lead time is how long after its start its first page came.
+incident while its windows still hold the bad hours). M5 counts a run for every agent that
+ran a step in it, so a workflow that fails in an incident's agent also lowers the completion
+of the agents upstream of it in the same runs: an M5 page on such an agent belongs to the
+incident too (a side effect). A fire page that belongs to no incident is a false page. An
+incident's lead time is how long after its start its first page came.
 """
 
 from __future__ import annotations
@@ -69,16 +72,31 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def belongs(page: Page, incident: IncidentTruth) -> bool:
+def upstream_of(agents: Iterable[str], edges: Iterable[tuple[str, str]]) -> set[str]:
+    """The agents that feed the given ones through workflow edges (transitively), and them."""
+    reach, pairs = set(agents), list(edges)
+    while True:
+        more = {up for up, down in pairs if down in reach} - reach
+        if not more:
+            return reach
+        reach |= more
+
+
+def belongs(page: Page, incident: IncidentTruth, edges: Sequence[tuple[str, str]] = ()) -> bool:
     start, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
-    return bool(set(page.agents) & set(incident.agents)) and start <= page.sent_at <= end
+    agents = set(incident.agents)
+    if CATALOGUE[page.rule].metric == "M5":
+        agents = upstream_of(agents, edges)
+    return bool(set(page.agents) & agents) and start <= page.sent_at <= end
 
 
-def match_pages(pages: Iterable[Page], incidents: Sequence[IncidentTruth]) -> list[PageMatch]:
+def match_pages(
+    pages: Iterable[Page], incidents: Sequence[IncidentTruth], edges: Sequence[tuple[str, str]] = ()
+) -> list[PageMatch]:
     """Every fire page with the earliest-starting incident it belongs to, in sending order."""
     out = []
     for page in sorted((p for p in pages if p.kind == "fire"), key=lambda p: (p.sent_at, p.key)):
-        owners = sorted((i for i in incidents if belongs(page, i)), key=lambda i: _naive(i.start))
+        owners = sorted((i for i in incidents if belongs(page, i, edges)), key=lambda i: _naive(i.start))
         out.append(PageMatch(page, owners[0] if owners else None))
     return out
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
-from agent_monitor.lib.generator.ground_truth import IncidentTruth
+from agent_monitor.lib.generator.ground_truth import GroundTruth
 from agent_monitor.lib.replay.pages import Page, first_pages, match_pages
 
 
@@ -18,12 +18,13 @@ def lead_text(lead: timedelta) -> str:
 
 
 def report_lines(
-    pages: Sequence[Page], incidents: Sequence[IncidentTruth], differences: dict[str, list[str]] | None
+    pages: Sequence[Page], truth: GroundTruth, differences: dict[str, list[str]] | None
 ) -> list[str]:
     """What was paged for each injected incident, what was paged for nothing, how tables compare."""
     kinds = Counter(p.kind for p in pages)
     lines = [f"pages: {kinds['fire']} fire, {kinds['repeat']} repeat, {kinds['resolve']} resolve"]
-    matches = match_pages(pages, incidents)
+    incidents = truth.incidents
+    matches = match_pages(pages, incidents, truth.edges)
     lines.append("injected incidents and their pages (lead = time from the incident's start):")
     for incident, first in zip(incidents, first_pages(matches, incidents), strict=True):
         expected = ", ".join(incident.expected.get("rules", ()))
