@@ -35,8 +35,9 @@ class ReplaySettings:
     seed: int = 7
     incidents: bool = True
     start: datetime = datetime(2026, 1, 5)
-    tick_minutes: int = 20
+    tick_minutes: int = 30
     slice_minutes: int = 5
+    review_every_hours: int = 6
     traffic_scale: float = 1.0
     compare: bool = True
 
@@ -71,20 +72,19 @@ def _config(settings: ReplaySettings, standin: SlackStandIn) -> Path:
     return path
 
 
-def tick_times(start: datetime, end: datetime, last_arrival: datetime, tick_minutes: int) -> list[datetime]:
-    """Ticks every `tick_minutes` over the generated period [start, end), then hourly (at :05)
-    while late reviews arrive and for 25 hours more, so every hour ends and is rebuilt whole
-    while its 24-hour look-back still has events."""
+def tick_times(start: datetime, end: datetime, arrivals: list[datetime], tick_minutes: int) -> list[datetime]:
+    """Ticks every `tick_minutes` over the generated period, half a tick after each boundary so
+    that every tick falls inside an hour; after the period, a tick 5 min after each later
+    delivery (review batches) and a last one 25 hours after the last, so every hour ends and is
+    rebuilt whole while its 24-hour look-back still has events."""
     step = timedelta(minutes=tick_minutes)
-    times, now = [], start + step
-    while now <= end:
+    times, now = [], start + step / 2
+    while now < end:
         times.append(now)
         now += step
-    now = end.replace(minute=5) + HOUR if end.minute >= 5 else end.replace(minute=5)
-    stop = last_arrival.replace(minute=0, second=0, microsecond=0) + 25 * HOUR
-    while now <= stop:
-        times.append(now)
-        now += HOUR
+    later = sorted({at + timedelta(minutes=5) for at in arrivals if at + timedelta(minutes=5) > times[-1]})
+    times += later
+    times.append(max(times[-1], max(arrivals)).replace(minute=5, second=0, microsecond=0) + 25 * HOUR)
     return times
 
 
@@ -96,7 +96,7 @@ def run_replay(settings: ReplaySettings, log: Callable[[str], None] = print) -> 
     settings.folder.mkdir(parents=True, exist_ok=True)
     truth = generate(_generator_settings(settings), settings.folder / "logs")
     files = sorted((settings.folder / "logs").glob("events-*"))
-    pending = deliveries(files, settings.start, settings.slice_minutes)
+    pending = deliveries(files, settings.start, settings.slice_minutes, settings.review_every_hours)
     landing = settings.folder / "landing"
     landing.mkdir(exist_ok=True)
     url = f"sqlite:///{settings.folder / 'live.db'}"
@@ -108,7 +108,7 @@ def run_replay(settings: ReplaySettings, log: Callable[[str], None] = print) -> 
             monitor = MonitorSettings(path=str(_config(settings, standin)))
             loop = Loop(defs, instance, Warehouse(url=url), monitor, landing, list(pending))
             end = settings.start + settings.hours * HOUR
-            times = tick_times(settings.start, end, pending[-1].at, settings.tick_minutes)
+            times = tick_times(settings.start, end, [d.at for d in pending], settings.tick_minutes)
             log(f"replaying {len(pending)} files over {len(times)} ticks "
                 f"({times[0]:%Y-%m-%d %H:%M} … {times[-1]:%Y-%m-%d %H:%M})")
             for index, now in enumerate(times):

@@ -90,25 +90,33 @@ class Loop:
         self.seconds["automation"] += time.perf_counter() - started
         requested = {key: {datetime.strptime(p, KEY_FORMAT) for p in evaluation.get_requested_partitions(key)}
                      for key in self.hourly_keys}
-        for first, last in _contiguous(sorted(set().union(*requested.values()))):
-            keys = [key for key, hours in requested.items() if any(first <= h <= last for h in hours)]
+        for first, last, keys in _runs(requested):
             started = time.perf_counter()
             result = build_window(self.defs, self.instance, first, last, warehouse=self.warehouse,
                                   settings=self.settings, selection=keys, quiet=True, clock=clock)
             self.seconds["build"] += time.perf_counter() - started
             self.runs += 1
-            self.built_partitions += sum(1 for hours in requested.values() for h in hours if first <= h <= last)
+            self.built_partitions += len(keys) * int((last - first) / HOUR + 1)
             if result is None or not result.success:
                 raise RuntimeError(f"the build of {first:%Y-%m-%d %H:00} … {last:%H:00} requested at "
                                    f"{now:%Y-%m-%d %H:%M} failed")
 
 
-def _contiguous(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
-    """Runs of consecutive hours as (first, last) pairs."""
-    spans: list[tuple[datetime, datetime]] = []
-    for hour in hours:
-        if spans and hour - spans[-1][1] == HOUR:
-            spans[-1] = (spans[-1][0], hour)
+def _runs(requested: dict[dg.AssetKey, set[datetime]]) -> list[tuple[datetime, datetime, list[dg.AssetKey]]]:
+    """The requested asset partitions as runs over ranges of hours, oldest range first.
+
+    Consecutive hours that request the same assets share a run (the hourly tables' look-backs
+    point back in time only, so building ranges oldest first sees every input rebuilt).
+    """
+    by_hour: dict[datetime, tuple[dg.AssetKey, ...]] = {}
+    for key, hours in requested.items():  # keys in dependency order
+        for hour in hours:
+            by_hour[hour] = (*by_hour.get(hour, ()), key)
+    runs: list[tuple[datetime, datetime, list[dg.AssetKey]]] = []
+    for hour in sorted(by_hour):
+        keys = list(by_hour[hour])
+        if runs and hour - runs[-1][1] == HOUR and runs[-1][2] == keys:
+            runs[-1] = (runs[-1][0], hour, keys)
         else:
-            spans.append((hour, hour))
-    return spans
+            runs.append((hour, hour, keys))
+    return runs

@@ -1,9 +1,10 @@
 """When each event of a log reaches the landing folder: as small files, in arrival order.
 
 Agents flush their logs every few minutes: the events whose `ts` falls in one slice of
-`slice_minutes` arrive together, as one file, when the slice ends. Reviews, escalations and
-late terminal statuses arrive when they happen (their own `ts`), so what arrives late in
-production arrives late here too.
+`slice_minutes` arrive together, as one file, when the slice ends. Escalations and terminal
+statuses arrive when they happen (their own `ts`), so what comes late in production comes late
+here too. Reviews arrive the way reviewers deliver them: in batches (`review_every_hours`), a
+file of every verdict given since the last batch.
 """
 
 from __future__ import annotations
@@ -32,24 +33,31 @@ def _slice_end(ts: datetime, start: datetime, width: timedelta) -> datetime:
     return start + width * ((ts - start) // width + 1)
 
 
-def event_lines(paths: Iterable[Path]) -> Iterator[tuple[datetime, bytes]]:
-    """(ts as naive UTC, line) of every event line in the files."""
+def event_lines(paths: Iterable[Path]) -> Iterator[tuple[datetime, str, bytes]]:
+    """(ts as naive UTC, event_type, line) of every event line in the files."""
     for path in paths:
         with open_binary(path) as stream:
             for line in stream:
                 line = line.rstrip(b"\r\n")
                 if line.strip():
-                    ts = datetime.fromisoformat(orjson.loads(line)["ts"]).astimezone(UTC).replace(tzinfo=None)
-                    yield ts, line
+                    event = orjson.loads(line)
+                    ts = datetime.fromisoformat(event["ts"]).astimezone(UTC).replace(tzinfo=None)
+                    yield ts, str(event["event_type"]), line
 
 
-def deliveries(paths: Iterable[Path], start: datetime, slice_minutes: int = 5) -> list[Delivery]:
-    """The files of a log in delivery order, one per slice of time that has events."""
-    width = timedelta(minutes=slice_minutes)
-    slices: dict[datetime, list[tuple[datetime, bytes]]] = defaultdict(list)
-    for ts, line in event_lines(paths):
-        slices[_slice_end(ts, start, width)].append((ts, line))
+def deliveries(
+    paths: Iterable[Path], start: datetime, slice_minutes: int = 5, review_every_hours: int = 6
+) -> list[Delivery]:
+    """The files of a log in delivery order: one per slice of time that has events, and one per
+    batch of reviews."""
+    width, batch = timedelta(minutes=slice_minutes), timedelta(hours=review_every_hours)
+    slices: dict[tuple[datetime, str], list[tuple[datetime, bytes]]] = defaultdict(list)
+    for ts, event_type, line in event_lines(paths):
+        if event_type == "review":
+            slices[(_slice_end(ts, start, batch), "reviews")].append((ts, line))
+        else:
+            slices[(_slice_end(ts, start, width), "slice")].append((ts, line))
     return [
-        Delivery(at, f"slice-{at:%Y%m%dT%H%M}.jsonl", tuple(line for _, line in sorted(slices[at])))
-        for at in sorted(slices)
+        Delivery(at, f"{kind}-{at:%Y%m%dT%H%M}.jsonl", tuple(line for _, line in sorted(slices[(at, kind)])))
+        for at, kind in sorted(slices)
     ]

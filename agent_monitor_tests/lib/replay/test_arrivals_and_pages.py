@@ -16,18 +16,20 @@ from agent_monitor_tests.events import response, review, write_jsonl
 START = datetime(2026, 1, 5)
 
 
-def test_events_arrive_in_five_minute_files_when_their_slice_ends(tmp_path: Path) -> None:
+def test_events_arrive_in_five_minute_files_and_reviews_in_batches(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "e.jsonl", [
         response("a", "2026-01-05T00:00:00Z"), response("b", "2026-01-05T00:04:59Z"),
         response("c", "2026-01-05T00:05:00Z"), review("v", "2026-01-05T02:31:00+01:00", "a"),
+        review("w", "2026-01-05T06:00:00Z", "b"),
     ])
-    files = deliveries([path], START, 5)
-    # a, b in [00:00, 00:05) → at 00:05; c in [00:05, 00:10) → at 00:10; the review is at
-    # 01:31 UTC → slice [01:30, 01:35) → at 01:35.
+    files = deliveries([path], START, 5, review_every_hours=6)
+    # a, b in [00:00, 00:05) → at 00:05; c in [00:05, 00:10) → at 00:10; the review v is at
+    # 01:31 UTC → batch [00:00, 06:00) → at 06:00; w at 06:00 → batch [06:00, 12:00) → at 12:00.
     assert [(f.at, f.name, len(f.lines)) for f in files] == [
         (datetime(2026, 1, 5, 0, 5), "slice-20260105T0005.jsonl", 2),
         (datetime(2026, 1, 5, 0, 10), "slice-20260105T0010.jsonl", 1),
-        (datetime(2026, 1, 5, 1, 35), "slice-20260105T0135.jsonl", 1),
+        (datetime(2026, 1, 5, 6, 0), "reviews-20260105T0600.jsonl", 1),
+        (datetime(2026, 1, 5, 12, 0), "reviews-20260105T1200.jsonl", 1),
     ]
     assert files[0].lines[0].startswith(b'{"event_id":"a"')
 
