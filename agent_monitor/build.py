@@ -17,16 +17,19 @@ from dagster._core.storage.tags import (
 
 from agent_monitor.defs.ingest.sensors import PARTITION_KEY_FORMAT, raw_events_update_sensor
 from agent_monitor.defs.partitions import hourly_partitions
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 
 
 def partition_key(hour: datetime) -> str:
     return hour.strftime(PARTITION_KEY_FORMAT)
 
 
-def report_changed_hours(instance: dg.DagsterInstance, warehouse: Warehouse, cursor: str | None = None) -> str | None:
+def report_changed_hours(
+    instance: dg.DagsterInstance, warehouse: Warehouse, cursor: str | None = None, clock: Clock | None = None
+) -> str | None:
     """Run the raw_events update sensor once and record what it reports; returns its cursor."""
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
+    resources = {"warehouse": warehouse, "clock": clock or Clock()}
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
         result = raw_events_update_sensor(context)
     for event in result.asset_events:
         instance.report_runless_asset_event(event)
@@ -38,14 +41,17 @@ def _asset_definitions(defs: dg.Definitions) -> list[dg.AssetsDefinition | dg.As
 
 
 def _resources(
-    defs: dg.Definitions, warehouse: Warehouse | None, settings: MonitorSettings | None
+    defs: dg.Definitions, warehouse: Warehouse | None, settings: MonitorSettings | None,
+    clock: Clock | None = None,
 ) -> dict[str, object]:
-    """The definitions' resources, with the warehouse and settings replaced when given."""
+    """The definitions' resources, with the warehouse, settings and clock replaced when given."""
     resources = dict(defs.resources or {})
     if warehouse is not None:
         resources["warehouse"] = warehouse
     if settings is not None:
         resources["settings"] = settings
+    if clock is not None:
+        resources["clock"] = clock
     return resources
 
 
@@ -82,12 +88,13 @@ def build_window(
     settings: MonitorSettings | None = None,
     selection: Sequence[dg.AssetKey] | None = None,
     quiet: bool = False,
+    clock: Clock | None = None,
 ) -> dg.ExecuteInProcessResult | None:
     """One run that materializes the hourly assets for every hour from first to last."""
     keys = list(selection) if selection is not None else hourly_asset_keys(defs)
     if not keys:
         return None
-    resources = _resources(defs, warehouse, settings)
+    resources = _resources(defs, warehouse, settings, clock)
     return dg.materialize(
         _asset_definitions(defs),
         instance=instance,

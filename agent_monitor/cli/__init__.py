@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "convert",
     "generate",
     "demo",
+    "replay",
     "bench",
     "review",
     "silence",

@@ -1,5 +1,6 @@
 """The one hourly partitioning every table uses, and the late-data automation rule."""
 
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
@@ -12,17 +13,23 @@ hourly_partitions = dg.HourlyPartitionsDefinition(
     start_date=PARTITIONS_START, timezone="UTC", end_offset=1
 )
 
-# Build a partition once any partition it reads exists, and rebuild it whenever any partition
-# it reads is updated: new hours appear when their first events land, and late events for an
-# hour already built rebuild that hour and, through the same rule one level down, everything
-# derived from it. Unlike `eager()`, this is not limited to the latest time window, because
-# late data is about past hours; and it does not wait for every input partition to exist,
-# because an hour without events simply has no rows.
+# Build a partition whenever any partition it reads is updated: new hours when their first
+# events land, late events for an hour already built, and, through the same rule one level
+# down, everything derived from them — past hours too, unlike `eager()`. An hour that comes
+# into existence with nothing updated yet (the next hour, whose look-back reads the current
+# one) is built once it exists if any input exists; that test only looks at the newest hours
+# (NEW_HOURS_WINDOW), because over every hour since PARTITIONS_START it costs the automation
+# sensor seconds per tick, and older hours need it not: every hour that had events, or had
+# them in its 24-hour look-back, is reported updated when it ends (raw_events_update_sensor).
+# It does not wait for every input partition to exist: an hour without events has no rows.
+NEW_HOURS_WINDOW = timedelta(hours=48)
+
 rebuild_when_inputs_change = (
     (
         dg.AutomationCondition.any_deps_updated()
         | (
-            dg.AutomationCondition.missing()
+            dg.AutomationCondition.in_latest_time_window(NEW_HOURS_WINDOW)
+            & dg.AutomationCondition.missing()
             & dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing())
         )
     ).since_last_handled()

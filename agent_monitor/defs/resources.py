@@ -1,5 +1,6 @@
-"""The resources every stage shares: the warehouse and the monitor configuration."""
+"""The resources every stage shares: the warehouse, the monitor configuration, the clock."""
 
+from datetime import UTC, datetime
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -41,3 +42,22 @@ class MonitorSettings(dg.ConfigurableResource):
 
     def load(self) -> MonitorConfig:
         return load_config(self.path)
+
+
+class Clock(dg.ConfigurableResource):
+    """What builds and sensors take as "now": the wall clock, or `fixed_now` (replays, tests).
+
+    Builds judge the still-filling hour as of this moment and record it (SPEC §8); sensors
+    decide which hours have ended by it.
+    """
+
+    fixed_now: str | None = None
+
+    def now(self) -> datetime:
+        """The current moment as naive UTC (the warehouse convention)."""
+        if self.fixed_now:
+            moment = datetime.fromisoformat(self.fixed_now)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+            return moment
+        return datetime.now(UTC).replace(tzinfo=None)

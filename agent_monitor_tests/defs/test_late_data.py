@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from agent_monitor.defs.ingest.assets import raw_events as raw_events_spec
 from agent_monitor.defs.ingest.sensors import raw_events_update_sensor
 from agent_monitor.defs.partitions import hourly_partitions, rebuild_when_inputs_change
-from agent_monitor.defs.resources import Warehouse
+from agent_monitor.defs.resources import Clock, Warehouse
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor_tests.events import response, review, write_jsonl
@@ -35,11 +35,11 @@ def events_in_hour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
 
 
 def _report_changed_hours(instance: dg.DagsterInstance, warehouse: Warehouse, cursor: str | None) -> tuple[list[str], str | None]:
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse}) as context:
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse, "clock": Clock()}) as context:
         result = raw_events_update_sensor(context)
     for event in result.asset_events:
         instance.report_runless_asset_event(event)
-    return sorted(e.partition for e in result.asset_events), result.cursor
+    return sorted((e.asset_key.path[-1], e.partition) for e in result.asset_events), result.cursor
 
 
 def _requested(defs: dg.Definitions, instance: dg.DagsterInstance, cursor):  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def test_late_events_for_a_built_hour_trigger_its_rebuild(tmp_path: Path, wareho
         assert requested == []
         ingest_path(warehouse.engine, write_jsonl(tmp_path / "a.jsonl", [response("r1", "2026-01-05T10:05:00Z")]))
         reported, sensor_cursor = _report_changed_hours(instance, warehouse, None)
-        assert reported == [HOUR]
+        assert reported == [("raw_events", HOUR)]
         requested, automation_cursor = _requested(defs, instance, automation_cursor)
         assert requested == [HOUR]
         first = dg.materialize([raw_events_spec, events_in_hour], partition_key=HOUR, instance=instance,
@@ -69,13 +69,14 @@ def test_late_events_for_a_built_hour_trigger_its_rebuild(tmp_path: Path, wareho
         requested, automation_cursor = _requested(defs, instance, automation_cursor)
         assert requested == []
 
-        # Two days later a late response for 10:00 and a review of r1 arrive.
+        # Two days later a late response for 10:00 and a review of r1 arrive. The review marks
+        # the hour of the response it judges (review_verdicts), not its own hour (09:00 Jan 7).
         late = [response("r2", "2026-01-05T10:40:00Z"), review("v1", "2026-01-07T09:00:00Z", "r1")]
         ingest_path(warehouse.engine, write_jsonl(tmp_path / "b.jsonl", late))
         reported, sensor_cursor = _report_changed_hours(instance, warehouse, sensor_cursor)
-        assert reported == [HOUR, "2026-01-07-09:00"]
+        assert reported == [("raw_events", HOUR), ("review_verdicts", HOUR)]
         requested, automation_cursor = _requested(defs, instance, automation_cursor)
-        assert requested == [HOUR, "2026-01-07-09:00"]
+        assert requested == [HOUR]
         second = dg.materialize([raw_events_spec, events_in_hour], partition_key=HOUR, instance=instance,
                                 resources={"warehouse": warehouse}, selection=[events_in_hour])
         assert second.asset_materializations_for_node("events_in_hour")[0].metadata["events"].value == 2

@@ -76,8 +76,10 @@ def test_sessions_turns_and_handoffs(built: Built) -> None:
     assert built.total("agent_metrics_hourly", "n_responses", agent_id=AGENT) == ASSISTANT_MESSAGES
     assert built.count_events(event_type="agent_response") == ASSISTANT_MESSAGES
     assert built.total("agent_metrics_hourly", "user_turns", agent_id=AGENT) == USER_MESSAGES
-    # 3 / 20 = 0.15
-    assert version_row[0]["m7_escalation_rate"] == pytest.approx(0.15)
+    # M7 is agent-level (the '' row; NULL on the version row): 3 / 20 = 0.15
+    (agent_row,) = built.rows("agent_metrics_hourly", agent_id=AGENT, agent_version="")
+    assert agent_row["m7_escalation_rate"] == pytest.approx(0.15)
+    assert version_row[0]["n_sessions"] is None
 
 
 def test_runs_end_with_their_terminal_event_and_none_stalls(built: Built) -> None:

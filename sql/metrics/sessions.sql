@@ -1,42 +1,44 @@
--- M7 and P3 per hour × agent × agent_version, over the sessions in which that agent version
--- gave a primary response in the hour. A session's escalations, user turns and active
--- minutes (last − first event inside the hour, at least 1) count for every agent version
--- that responded in it in that hour. Shadow responses are not session activity.
-WITH responded AS (
-    SELECT DISTINCT {hour_e} AS hour_epoch,
-           e.agent_id AS agent_id,
-           COALESCE(e.agent_version, '') AS agent_version,
-           e.session_id AS session_id
+-- M7 per hour × agent, on the agent-level row (agent_version ''). SPEC §8: a session belongs
+-- to the hour of the agent's first primary response in it, for each agent that responded
+-- in it (however many versions of the agent answered, the session counts once); its
+-- escalations count in that hour whenever they happen, up to the build's as-of time. A later
+-- escalation rebuilds that hour: ingestion marks the hour as changed.
+WITH window_pairs AS (
+    SELECT DISTINCT e.agent_id AS agent_id, e.session_id AS session_id
     FROM raw_events e
     WHERE e.event_type = 'agent_response'
       AND COALESCE(e.deployment, 'primary') <> 'shadow'
       AND e.session_id IS NOT NULL
-      AND e.ts >= :start AND e.ts < :end
+      AND e.ts >= :start AND e.ts < :end AND e.ts < :as_of
 ),
-activity AS (
-    SELECT {hour_e} AS hour_epoch,
-           e.session_id AS session_id,
-           SUM(CASE WHEN e.event_type = 'user_message' THEN 1 ELSE 0 END) AS user_turns,
-           MAX(e.ts_epoch) - MIN(e.ts_epoch) AS span_s,
-           MAX(CASE WHEN e.event_type = 'escalation' AND e.kind = 'handoff_request'
-                    THEN 1 ELSE 0 END) AS handoff,
-           MAX(CASE WHEN e.event_type = 'escalation' AND e.kind = 'abandon'
-                    THEN 1 ELSE 0 END) AS abandon
-    FROM raw_events e
-    WHERE e.session_id IS NOT NULL
-      AND e.event_type IN ('agent_response', 'user_message', 'escalation')
+firsts AS (
+    SELECT p.agent_id AS agent_id, p.session_id AS session_id,
+           MIN(e.ts) AS first_ts, MIN(e.ts_epoch) AS ts_epoch
+    FROM window_pairs p
+    JOIN raw_events e ON e.session_id = p.session_id AND e.agent_id = p.agent_id
+    WHERE e.event_type = 'agent_response'
       AND COALESCE(e.deployment, 'primary') <> 'shadow'
-      AND e.ts >= :start AND e.ts < :end
-    GROUP BY 1, 2
+    GROUP BY p.agent_id, p.session_id
+),
+owned AS (
+    SELECT f.agent_id, f.session_id, f.ts_epoch FROM firsts f WHERE f.first_ts >= :start
+),
+escalated AS (
+    SELECT e.session_id AS session_id,
+           MAX(CASE WHEN e.kind = 'handoff_request' THEN 1 ELSE 0 END) AS handoff,
+           MAX(CASE WHEN e.kind = 'abandon' THEN 1 ELSE 0 END) AS abandon
+    FROM raw_events e
+    WHERE e.event_type = 'escalation'
+      AND e.session_id IN (SELECT session_id FROM owned)
+      AND e.ts < :as_of
+    GROUP BY e.session_id
 )
-SELECT r.hour_epoch AS hour_epoch,
-       r.agent_id AS agent_id,
-       r.agent_version AS agent_version,
+SELECT {hour_o} AS hour_epoch,
+       o.agent_id AS agent_id,
+       '' AS agent_version,
        COUNT(*) AS n_sessions,
-       SUM(a.handoff) AS n_handoff_sessions,
-       SUM(a.abandon) AS n_abandon_sessions,
-       SUM(a.user_turns) AS user_turns,
-       SUM(CASE WHEN a.span_s > 60 THEN a.span_s / 60.0 ELSE 1.0 END) AS active_session_minutes
-FROM responded r
-JOIN activity a ON a.hour_epoch = r.hour_epoch AND a.session_id = r.session_id
-GROUP BY r.hour_epoch, r.agent_id, r.agent_version
+       COALESCE(SUM(x.handoff), 0) AS n_handoff_sessions,
+       COALESCE(SUM(x.abandon), 0) AS n_abandon_sessions
+FROM owned o
+LEFT JOIN escalated x ON x.session_id = o.session_id
+GROUP BY 1, 2

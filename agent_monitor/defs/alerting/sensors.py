@@ -6,7 +6,7 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from agent_monitor.defs.alerting.resources import Slack
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alert_store.outbox import record_delivery
 from agent_monitor.lib.alert_store.tick import Recorder, TickReport, run_alert_tick
 from agent_monitor.lib.config import MonitorConfig
@@ -51,7 +51,7 @@ def evaluate_alert_sensor(
     ),
 )
 def agent_health_alert_sensor(
-    context: dg.SensorEvaluationContext, warehouse: Warehouse, settings: MonitorSettings
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, settings: MonitorSettings, clock: Clock
 ) -> dg.SkipReason:
     """Run one alert tick now."""
-    return evaluate_alert_sensor(context, warehouse, settings, utc_now())
+    return evaluate_alert_sensor(context, warehouse, settings, clock.now())

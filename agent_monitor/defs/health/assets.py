@@ -5,10 +5,10 @@ from collections import Counter
 import dagster as dg
 
 from agent_monitor.defs.partitions import hourly_table
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER
-from agent_monitor.lib.health.window import health_rows
+from agent_monitor.lib.health.window import HOUR, health_rows
 from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import markdown_table, utc_now
 from agent_monitor.lib.warehouse.tables_health import agent_health as health_table
@@ -29,16 +29,20 @@ METRICS_LOOKBACK_HOURS = 23
     **hourly_table("health"),
 )
 def agent_health(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
+    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings, clock: Clock
 ) -> dg.MaterializeResult:
     """Per hour × agent × rule × scope: ok / warning / critical / no_data with value and reason."""
     start, end = (t.replace(tzinfo=None) for t in context.partition_time_window)
     rules = RuleSet.from_config(settings.load())
+    as_of = clock.now()
+    # Hours that have not begun yet have nothing to judge.
+    begun_end = min(end, as_of.replace(minute=0, second=0, microsecond=0) + HOUR)
     with warehouse.engine.begin() as connection:
-        rows = health_rows(connection, start, end, rules)
+        rows = health_rows(connection, start, begun_end, rules) if begun_end > start else []
         now = utc_now()
         written = replace_window(connection, health_table, "hour", start, end,
-                                 [{**row, "built_at": now} for row in rows])
+                                 [{**row, "as_of": min(as_of, row["hour"] + HOUR), "built_at": now}
+                                  for row in rows])
     rule_rows = [r for r in rows if r["rule"] != "overall"]
     overall = Counter(r["status"] for r in rows if r["rule"] == "overall")
     per_rule = Counter(r["status"] for r in rule_rows)

@@ -11,8 +11,21 @@ raw_events = dg.AssetSpec(
     kinds={"sql"},
     description=(
         "Accepted agent events, one row each, partitioned by the UTC hour of `ts`. A partition "
-        "is reported updated whenever ingestion adds events to that hour (or a review or shadow "
-        "response about a response in it), which rebuilds everything derived from it."
+        "is reported updated whenever ingestion adds events to that hour or events that change "
+        "its figures (a shadow response, an escalation, a run's terminal status), and once "
+        "more when the hour ends; that rebuilds everything derived from it."
+    ),
+)
+
+review_verdicts = dg.AssetSpec(
+    "review_verdicts",
+    partitions_def=hourly_partitions,
+    group_name="ingest",
+    kinds={"sql"},
+    description=(
+        "The human verdicts (review events) about the responses of each UTC hour. A partition "
+        "is reported updated when a review of one of its responses arrives, whenever that is; "
+        "only the review queue and M1 of that hour read it."
     ),
 )
 

@@ -4,17 +4,19 @@
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Table, select
 
 from agent_monitor.defs.ingest.jobs import ingest_job
 from agent_monitor.defs.partitions import hourly_partitions
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
+from agent_monitor.lib.ingest.hours import ended_hours_to_rebuild
 from agent_monitor.lib.ingest.store import sources_to_retry
-from agent_monitor.lib.warehouse.tables_raw import raw_event_hours
+from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, review_hours
 
 LANDING_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
 # A file still being written is left for a later tick.
@@ -80,36 +82,76 @@ def _ingest_request(run_key: str, paths: list[str]) -> dg.RunRequest:
     )
 
 
-@dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
-def raw_events_update_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse) -> dg.SensorResult:
-    """Report raw_events partitions whose events changed since the last tick (late data included)."""
-    state = json.loads(context.cursor) if context.cursor else {"after": 0, "future": {}}
-    after: int = state["after"]
-    future: dict[str, int] = state["future"]  # hour key → ingest id, for hours not yet begun
+@dg.sensor(
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Reports raw_events partitions whose events changed since the last tick (late data "
+        "included) and the hours that have just ended, so every hour built while it was "
+        "filling is built once more as a whole hour."
+    ),
+)
+def raw_events_update_sensor(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, clock: Clock
+) -> dg.SensorResult:
+    """Report raw_events partitions whose events changed, hours that have just ended, and
+    review_verdicts partitions whose responses got a review."""
+    state = json.loads(context.cursor) if context.cursor else {}
+    after: int = state.get("after", 0)
+    future: dict[str, int] = state.get("future", {})  # hour key → ingest id, for hours not yet begun
+    now = clock.now()
+    current_hour = now.replace(minute=0, second=0, microsecond=0)
+    closed_through = _parse_hour(state.get("closed_through")) or current_hour
     with warehouse.engine.connect() as connection:
-        rows = connection.execute(
-            select(raw_event_hours.c.hour, raw_event_hours.c.n_events, raw_event_hours.c.last_ingest_id)
-            .where(raw_event_hours.c.last_ingest_id > after)
-            .order_by(raw_event_hours.c.last_ingest_id, raw_event_hours.c.hour)
-        ).all()
+        rows = _changed_hours(connection, raw_event_hours, after)
+        reviewed = _changed_hours(connection, review_hours, after)
+        ended = ended_hours_to_rebuild(connection, closed_through, current_hour)
     changed = {row.hour.strftime(PARTITION_KEY_FORMAT): int(row.last_ingest_id) for row in rows}
     changed = {**future, **changed}
-    if not changed:
-        return dg.SensorResult(skip_reason="no hour changed")
-    now_key = datetime.now(UTC).strftime(PARTITION_KEY_FORMAT)
     events: list[dg.AssetMaterialization] = []
     still_future: dict[str, int] = {}
     for key, ingest_id in sorted(changed.items()):
-        if hourly_partitions.has_partition_key(key):
+        hour = datetime.strptime(key, PARTITION_KEY_FORMAT)
+        if hour > current_hour:
+            still_future[key] = ingest_id
+        elif hour >= hourly_partitions.start.replace(tzinfo=None):
             events.append(
                 dg.AssetMaterialization(
                     asset_key="raw_events", partition=key, metadata={"ingest_id": ingest_id}
                 )
             )
-        elif key > now_key:
-            still_future[key] = ingest_id
         else:
             context.log.warning(f"events in hour {key} are before the first partition; not built")
+    reported = {event.partition for event in events}
+    for hour in ended:
+        key = hour.strftime(PARTITION_KEY_FORMAT)
+        if key not in reported:
+            events.append(dg.AssetMaterialization(
+                asset_key="raw_events", partition=key, metadata={"hour_ended": True}))
+    for row in reviewed:
+        if hourly_partitions.start.replace(tzinfo=None) <= row.hour <= current_hour:
+            events.append(dg.AssetMaterialization(
+                asset_key="review_verdicts", partition=row.hour.strftime(PARTITION_KEY_FORMAT),
+                metadata={"ingest_id": int(row.last_ingest_id)}))
+    rows = [*rows, *reviewed]
     next_after = max([after, *(int(row.last_ingest_id) for row in rows)])
-    cursor = json.dumps({"after": next_after, "future": still_future}, sort_keys=True)
+    cursor = json.dumps(
+        {"after": next_after, "future": still_future, "closed_through": current_hour.isoformat()},
+        sort_keys=True,
+    )
+    if not events:
+        return dg.SensorResult(skip_reason="no hour changed or ended", cursor=cursor)
     return dg.SensorResult(asset_events=events, cursor=cursor)
+
+
+def _changed_hours(connection: Connection, table: Table, after: int) -> list[Row[Any]]:
+    """Rows of raw_event_hours / review_hours changed by ingestions after `after`."""
+    return list(connection.execute(
+        select(table.c.hour, table.c.last_ingest_id)
+        .where(table.c.last_ingest_id > after)
+        .order_by(table.c.last_ingest_id, table.c.hour)
+    ).all())
+
+
+def _parse_hour(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -7,7 +7,7 @@ import dagster as dg
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.metrics.summary import agent_metrics_metadata
 from agent_monitor.defs.partitions import hourly_table
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rates import ratio
 from agent_monitor.lib.rollup import (
@@ -38,11 +38,11 @@ REVIEW_QUEUE = dg.AssetDep("review_queue")
 
 @dg.asset(deps=[RAW_EVENTS_WITH_LOOKBACK, REVIEW_QUEUE], **HOURLY)
 def agent_metrics_hourly(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
+    context: dg.AssetExecutionContext, warehouse: Warehouse, clock: Clock
 ) -> dg.MaterializeResult:
     """M1–M7 per hour × agent × version with numerators, denominators, latency and tokens."""
     start, end = _window(context)
-    rows = build_agent_metrics(warehouse.engine, start, end)
+    rows = build_agent_metrics(warehouse.engine, start, end, clock.now())
     return dg.MaterializeResult(metadata=agent_metrics_metadata(rows))
 
 

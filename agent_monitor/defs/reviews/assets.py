@@ -1,12 +1,12 @@
 """The review queue asset: sampled primary responses with π, reasons and review status."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import dagster as dg
 
-from agent_monitor.defs.ingest.assets import raw_events
+from agent_monitor.defs.ingest.assets import raw_events, review_verdicts
 from agent_monitor.defs.partitions import hourly_partitions, hourly_table
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.reviews.build import rebuild_queue
 from agent_monitor.lib.reviews.summary import agent_markdown, reason_counts, status_counts
@@ -15,15 +15,15 @@ PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 
 @dg.asset(
-    deps=[raw_events],
+    deps=[raw_events, review_verdicts],
     **hourly_table("reviews"),
 )
 def review_queue(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
+    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings, clock: Clock
 ) -> dg.MaterializeResult:
     """Primary responses sampled for human review (SPEC §5), rebuilt a whole UTC day at a time."""
     start, end = context.partition_time_window
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = clock.now()
     config = settings.load()
     result = rebuild_queue(
         warehouse.engine,

@@ -21,11 +21,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from agent_monitor.lib.ingest import store
+from agent_monitor.lib.ingest.hours import related_hours
 from agent_monitor.lib.ingest.jsonl import is_gzip, iter_jsonl_records
 from agent_monitor.lib.ingest.lock import ingestion_lock
 from agent_monitor.lib.ingest.parse import parse_record, raw_text_for_quarantine
 from agent_monitor.lib.ingest.records import SourceRecord
 from agent_monitor.lib.ingest.validate import Rejected, ValidEvent
+from agent_monitor.lib.warehouse.tables_raw import review_hours
 
 
 @dataclass
@@ -209,19 +211,22 @@ def _ingest_batch(engine: Engine, result: IngestResult, batch: list[SourceRecord
                     f"event_id {event.event_id!r} was already accepted with different content",
                 )
                 quarantine.append(_quarantine_row(result, record, rejection, now, event.event_id))
+        related = related_hours(connection, accepted_rows)
         store.insert_events(connection, accepted_rows)
         store.insert_quarantine(connection, quarantine)
-        hour_counts = Counter(store.hour_of(row["ts"]) for row in accepted_rows)
-        referenced = [row.get("target_event_id") or row.get("shadow_of") for row in accepted_rows]
-        related_hours = store.event_hours(connection, [r for r in referenced if r])
-        store.touch_hours(connection, hour_counts, related_hours, result.ingest_id, now)
+        # A review changes no figure of the hour it was written in, only its response's hour
+        # (`related.review_hours`): marking its own hour would rebuild a day of tables for nothing.
+        hour_counts = Counter(store.hour_of(row["ts"]) for row in accepted_rows if row["event_type"] != "review")
+        store.touch_hours(connection, hour_counts, related.event_hours, result.ingest_id, now)
+        store.touch_hours(connection, related.review_hours, (), result.ingest_id, now, table=review_hours)
         result.lines_read += len(batch) - blank
         result.accepted += len(accepted_rows)
         result.duplicates += duplicates
         result.quarantined += len(quarantine)
         result.blank_lines += blank
         result.hours_touched.update(hour_counts)
-        result.hours_touched.update(related_hours)
+        result.hours_touched.update(related.event_hours)
+        result.hours_touched.update(related.review_hours)
         result.reasons.update(q["reason"] for q in quarantine)
         store.update_ledger_entry(
             connection,

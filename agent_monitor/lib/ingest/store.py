@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agent_monitor.lib.warehouse import bulk
@@ -16,6 +16,7 @@ from agent_monitor.lib.warehouse.tables_raw import (
     quarantined_events,
     raw_event_hours,
     raw_events,
+    review_hours,
 )
 
 
@@ -27,15 +28,6 @@ def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[st
         raw_events.c.event_id.in_(bindparam("ids", expanding=True))
     )
     return {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
-
-
-def event_hours(connection: Connection, event_ids: Iterable[str]) -> list[datetime]:
-    """The hours of the given events that are in `raw_events` (reviews and shadows touch them)."""
-    ids = sorted(set(event_ids))
-    if not ids:
-        return []
-    statement = select(raw_events.c.ts).where(raw_events.c.event_id.in_(bindparam("ids", expanding=True)))
-    return [hour_of(row.ts) for row in connection.execute(statement, {"ids": ids})]
 
 
 def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -54,24 +46,30 @@ def touch_hours(
     other_hours: Iterable[datetime],
     ingest_id: int,
     now: datetime,
+    table: Table = raw_event_hours,
 ) -> None:
-    """Record that these hours' inputs changed in this ingestion (the late-data signal)."""
+    """Record that these hours' inputs changed in this ingestion (the late-data signal).
+
+    `table` is `raw_event_hours` (events; its count column `n_events`) or `review_hours`
+    (verdicts about the hour's responses; `n_reviews`).
+    """
     counts = Counter(event_counts)
     for hour in other_hours:
         counts[hour] += 0
     if not counts:
         return
+    count = "n_reviews" if table is review_hours else "n_events"
     values = [
-        {"hour": hour, "n_events": n, "last_ingest_id": ingest_id, "updated_at": now}
+        {"hour": hour, count: n, "last_ingest_id": ingest_id, "updated_at": now}
         for hour, n in sorted(counts.items())
     ]
     dialect = connection.dialect.name
     insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_factory(raw_event_hours)
+    statement = insert_factory(table)
     statement = statement.on_conflict_do_update(
-        index_elements=[raw_event_hours.c.hour],
+        index_elements=[table.c.hour],
         set_={
-            "n_events": raw_event_hours.c.n_events + statement.excluded.n_events,
+            count: table.c[count] + statement.excluded[count],
             "last_ingest_id": statement.excluded.last_ingest_id,
             "updated_at": statement.excluded.updated_at,
         },

@@ -24,11 +24,17 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def build_agent_metrics(engine: Engine, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Rewrite agent_metrics_hourly for the hours in [start, end); returns the rows written."""
+def build_agent_metrics(
+    engine: Engine, start: datetime, end: datetime, as_of: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Rewrite agent_metrics_hourly for the hours in [start, end) as of `as_of` (default: now).
+
+    Returns the rows written.
+    """
     start, end = naive_utc(start), naive_utc(end)
+    as_of = naive_utc(as_of) if as_of is not None else _now()
     with engine.begin() as connection:
-        rows = agent_metrics_rows(connection, start, end)
+        rows = agent_metrics_rows(connection, start, end, as_of)
         replace_window(connection, agent_metrics_hourly, start, end, rows, _now())
     return rows
 

@@ -13,11 +13,13 @@ from agent_monitor.lib.rollup.calibration import m1_by_hour
 from agent_monitor.lib.rollup.coherence import m2_by_hour
 from agent_monitor.lib.rollup.recovery import m6_by_hour
 from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
-from agent_monitor.lib.rollup.window import from_epoch
+from agent_monitor.lib.rollup.window import HOUR, from_epoch
 from agent_monitor.lib.rollup.workflows import m5_by_hour
 
 Key = tuple[datetime, str, str]
-AGENT_LEVEL = ""  # M5 and M6 are per agent: stored on the row with agent_version ''
+# M5, M6, M7 and P3's inputs are agent-level figures: stored on the row with agent_version ''
+# (which also holds the responses that name no version), NULL on the other version rows.
+AGENT_LEVEL = ""
 
 # Counts that are 0 (not NULL) on every row: their denominators exist on every row.
 ZERO_COUNTS = (
@@ -30,18 +32,24 @@ ZERO_COUNTS = (
     "m2_recent_refs",
     "n_shadow_pairs",
     "n_shadow_disagreements",
-    "n_sessions",
-    "n_handoff_sessions",
-    "n_abandon_sessions",
     "n_confidence",
     "n_entropy",
     "n_hedging",
     "n_trigram",
     "n_output_tokens",
     "n_latency",
-    "user_turns",
 )
-INTEGER_COLUMNS = ZERO_COUNTS + ("n_responses", "input_tokens_sum", "output_tokens_sum")
+# Agent-level counts: 0 on the agent-level row, NULL (not measured there) on version rows.
+AGENT_LEVEL_COUNTS = (
+    "n_sessions",
+    "n_handoff_sessions",
+    "n_abandon_sessions",
+    "user_turns",
+    "n_runs_ended",
+    "n_runs_completed",
+    "n_incidents_recovered",
+)
+INTEGER_COLUMNS = ZERO_COUNTS + AGENT_LEVEL_COUNTS + ("n_responses", "input_tokens_sum", "output_tokens_sum")
 M1_SUMS = (
     "m1_weight_sum",
     "m1_weighted_confidence_sum",
@@ -65,6 +73,10 @@ def _row(rows: dict[Key, dict[str, Any]], key: Key) -> dict[str, Any]:
             **{c: 0 for c in ZERO_COUNTS},
             **dict.fromkeys(M1_SUMS, 0.0),
         }
+        if key[2] == AGENT_LEVEL:
+            rows[key].update({c: 0 for c in AGENT_LEVEL_COUNTS})
+            rows[key]["m6_recovery_seconds_sum"] = 0.0
+            rows[key]["m6_truncated"] = False
     return rows[key]
 
 
@@ -83,7 +95,7 @@ def _merge_sql(rows: dict[Key, dict[str, Any]], found: list[dict[str, Any]]) -> 
             if name in ("n_shadow_pairs", "n_shadow_disagreements"):
                 row[name] += int(value or 0)
             elif value is None:
-                row[name] = None if name not in ZERO_COUNTS else 0
+                row[name] = 0 if name in ZERO_COUNTS or name in AGENT_LEVEL_COUNTS else None
             elif name in INTEGER_COLUMNS:
                 row[name] = int(value)
             else:
@@ -91,33 +103,40 @@ def _merge_sql(rows: dict[Key, dict[str, Any]], found: list[dict[str, Any]]) -> 
 
 
 def agent_metrics_rows(
-    connection: Connection, start: datetime, end: datetime
+    connection: Connection, start: datetime, end: datetime, as_of: datetime
 ) -> list[dict[str, Any]]:
-    """Every agent_metrics_hourly row of the hours in [start, end) (naive UTC), rates derived."""
+    """Every agent_metrics_hourly row of the hours in [start, end) (naive UTC), rates derived.
+
+    `as_of` is the moment of the build: nothing at or after it has happened yet (SPEC §8), so
+    the still-filling hour is judged as of then, and every row records the moment it is
+    judged at (`as_of`: the build time, or the hour's end once the hour is over).
+    """
     rows: dict[Key, dict[str, Any]] = {}
-    for name in ("responses", "latency", "sessions", "shadow_pairs"):
-        _merge_sql(rows, run_query(connection, name, start, end))
-    for source in (m1_by_hour(connection, start, end), m2_by_hour(connection, start, end)):
+    for name in ("responses", "latency", "shadow_pairs"):
+        _merge_sql(rows, run_query(connection, name, start, min(end, as_of)))
+    for name in ("sessions", "session_activity"):
+        _merge_sql(rows, run_query(connection, name, start, end, as_of=as_of))
+    for source in (m1_by_hour(connection, start, min(end, as_of)), m2_by_hour(connection, start, min(end, as_of))):
         for key, values in source.items():
             _row(rows, key).update(values)
-    m5 = m5_by_hour(connection, start, end)
-    m6 = m6_by_hour(connection, start, end)
+    m5 = m5_by_hour(connection, start, end, as_of)
+    m6 = m6_by_hour(connection, start, end, as_of)
     agents = {(k[0], k[1]) for k in rows} | set(m5) | set(m6)
     for hour, agent in agents:
         row = _row(rows, (hour, agent, AGENT_LEVEL))
         ended, completed = m5.get((hour, agent), (0, 0))
         row["n_runs_ended"], row["n_runs_completed"] = ended, completed
         recovery = m6.get((hour, agent))
-        row["n_incidents_recovered"] = recovery.n_recovered if recovery else 0
-        row["m6_recovery_seconds_sum"] = recovery.recovery_s_sum if recovery else 0.0
-        row["m6_mttr_seconds"] = recovery.mttr_s if recovery else None
-        row["m6_open_incident_age_seconds"] = recovery.open_age_s if recovery else None
-        row["m6_open_incident_opened_at"] = (
-            from_epoch(recovery.open_since_epoch)
-            if recovery and recovery.open_since_epoch is not None
-            else None
-        )
-        row["m6_truncated"] = recovery.truncated if recovery else False
+        if recovery is not None:
+            row["n_incidents_recovered"] = recovery.n_recovered
+            row["m6_recovery_seconds_sum"] = recovery.recovery_s_sum
+            row["m6_mttr_seconds"] = recovery.mttr_s
+            row["m6_open_incident_age_seconds"] = recovery.open_age_s
+            if recovery.open_since_epoch is not None:
+                row["m6_open_incident_opened_at"] = from_epoch(recovery.open_since_epoch)
+            row["m6_truncated"] = recovery.truncated
+    for (hour, _, _), row in rows.items():
+        row["as_of"] = min(as_of, hour + HOUR)
     return [derive_rates(rows[key]) for key in sorted(rows)]
 
 
@@ -126,8 +145,9 @@ def derive_rates(row: dict[str, Any]) -> dict[str, Any]:
     row["m4_hallucination_rate"] = ratio(row["n_hallucination_flagged"], row["n_responses"])
     row["m2_coherence_ratio"] = ratio(row["m2_early_refs"], row["m2_recent_refs"])
     row["m3_disagreement_rate"] = ratio(row["n_shadow_disagreements"], row["n_shadow_pairs"])
-    row["m7_escalation_rate"] = ratio(row["n_handoff_sessions"], row["n_sessions"])
-    row["m7_abandonment_rate"] = ratio(row["n_abandon_sessions"], row["n_sessions"])
+    if row.get("n_sessions") is not None:
+        row["m7_escalation_rate"] = ratio(row["n_handoff_sessions"], row["n_sessions"])
+        row["m7_abandonment_rate"] = ratio(row["n_abandon_sessions"], row["n_sessions"])
     if row.get("n_runs_ended") is not None:
         row["m5_completion_rate"] = ratio(row["n_runs_completed"], row["n_runs_ended"])
     return row

@@ -36,7 +36,9 @@ RUN_COLUMNS = (
     "agent_id",
     "workflow_id",
     "workflow_run_id",
+    "step_id",
     "status",
+    "started_at",
 )
 
 
@@ -95,22 +97,29 @@ def session_escalation_times(
     return rows
 
 
+def _run_event_filter() -> Any:
+    """Events of a workflow run: run and step events, and primary responses naming a run."""
+    return ev.c.workflow_run_id.is_not(None) & (
+        ev.c.event_type.in_(("workflow_run", "workflow_step"))
+        | ((ev.c.event_type == "agent_response") & PRIMARY)
+    )
+
+
 def run_events(
-    connection: Connection, touched_since: datetime, since: datetime, end: datetime
+    connection: Connection, active_since: datetime, end: datetime, as_of: datetime
 ) -> list[dict[str, Any]]:
-    """Events in [since, end) of the runs with a run or step event in [touched_since, end)."""
-    kinds = ("workflow_run", "workflow_step")
+    """Every event before `as_of` of the runs with an event in [active_since, end).
+
+    A run's later events are read too, whenever they happened: a terminal status that
+    arrives after the run had been counted as stalled decides how it ended (SPEC §8).
+    """
     touched = (
         select(ev.c.workflow_run_id)
-        .where(ev.c.event_type.in_(kinds), ev.c.workflow_run_id.is_not(None))
-        .where(ev.c.ts >= touched_since, ev.c.ts < end)
+        .where(_run_event_filter(), ev.c.ts >= active_since, ev.c.ts < end)
         .distinct()
     )
     statement = select(*_columns(RUN_COLUMNS)).where(
-        ev.c.event_type.in_(kinds),
-        ev.c.workflow_run_id.in_(touched),
-        ev.c.ts >= since,
-        ev.c.ts < end,
+        _run_event_filter(), ev.c.workflow_run_id.in_(touched), ev.c.ts < as_of
     )
     return _dicts(connection, statement)
 

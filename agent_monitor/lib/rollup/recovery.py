@@ -27,19 +27,23 @@ class HourRecovery:
 
 
 def m6_by_hour(
-    connection: Connection, start: datetime, end: datetime
+    connection: Connection, start: datetime, end: datetime, as_of: datetime
 ) -> dict[tuple[datetime, str], HourRecovery]:
     """Per hour and agent with outcomes in the 24 h look-back: recovered and open incidents.
 
     Each hour replays the outcomes in [hour − 24 h, hour end) from a healthy start, so the
-    result of an hour is the same whether it is built alone or inside a backfill.
+    result of an hour is the same whether it is built alone or inside a backfill. An hour
+    that has not ended yet is replayed up to `as_of`, and an open incident's age is its age
+    at `as_of` (SPEC §8: no time that has not passed is counted).
     """
-    per_agent = _reduced_outcomes(connection, start - LOOKBACK, end)
+    per_agent = _reduced_outcomes(connection, start - LOOKBACK, min(end, as_of))
     out: dict[tuple[datetime, str], HourRecovery] = {}
     for agent, outcomes in per_agent.items():
         epochs = [o.ts_epoch for o in outcomes]
         for hour in hours(start, end):
-            lo, h_lo, hi = epoch(hour - LOOKBACK), epoch(hour), epoch(hour + HOUR)
+            lo, h_lo, hi = epoch(hour - LOOKBACK), epoch(hour), min(epoch(hour + HOUR), epoch(as_of))
+            if hi <= h_lo:
+                continue
             a, b, c = (bisect_left(epochs, x) for x in (lo, h_lo, hi))
             if a == c:
                 continue

@@ -39,11 +39,14 @@ def query_text(name: str, dialect: str) -> str:
 
 
 def run_query(
-    connection: Connection, name: str, start: datetime, end: datetime
+    connection: Connection, name: str, start: datetime, end: datetime, **params: Any
 ) -> list[dict[str, Any]]:
-    """Rows of an aggregating query over the window [start, end) (naive UTC), as dicts."""
+    """Rows of an aggregating query over the window [start, end) (naive UTC), as dicts.
+
+    Further bound parameters (e.g. the build's `as_of`) are passed by name.
+    """
     statement = text(query_text(name, connection.dialect.name))
-    return result_dicts(connection.execute(statement, {"start": start, "end": end}))
+    return result_dicts(connection.execute(statement, {"start": start, "end": end, **params}))
 
 
 def hour_from_epoch(epoch: float) -> datetime:

@@ -50,7 +50,10 @@ def run_steps(connection: Connection, run_ids: Sequence[str]) -> dict[str, list[
 
 
 def run_terminal_status(connection: Connection, run_ids: Sequence[str]) -> dict[str, str]:
-    """The latest terminal workflow_run status of each run that has one."""
+    """The first terminal workflow_run status (by ts, then event id) of each run that has one.
+
+    A run ends once, at its first terminal status: the same reading as M5.
+    """
     t = raw_events.c
     status: dict[str, str] = {}
     for chunk in _chunks(run_ids):
@@ -61,7 +64,7 @@ def run_terminal_status(connection: Connection, run_ids: Sequence[str]) -> dict[
             .order_by(t.ts, t.event_id)
         )
         for run_id, run_status in connection.execute(query):
-            status[run_id] = run_status
+            status.setdefault(run_id, run_status)
     return status
 
 

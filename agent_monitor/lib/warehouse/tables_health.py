@@ -23,6 +23,9 @@ agent_health = Table(
     Column("min_samples", Integer()),
     Column("hours_to_breach", Float()),
     Column("reason", Text()),
+    # The moment the hour is judged at: the build time while the hour is still filling, else
+    # the hour's end (SPEC §8).
+    Column("as_of", DateTime()),
     Column("built_at", DateTime(), nullable=False),
 )
 Index("ix_agent_health_status", agent_health.c.hour, agent_health.c.status)

@@ -2,8 +2,9 @@
 
 Every rate is stored with its numerator and denominator (`n_…`), so days, weeks and fleets
 re-aggregate exactly by summing. A rate whose denominator is 0 is NULL, never 0. An event
-without an `agent_version` is rolled up under the empty string. M5 and M6 are agent-level
-figures: they live on the agent's row with agent_version '' and are NULL on version rows.
+without an `agent_version` is rolled up under the empty string. M5, M6, M7 and P3's inputs
+are agent-level figures: they live on the agent's row with agent_version '' (where a session
+answered by two versions counts once) and are NULL on version rows.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ agent_metrics_hourly = Table(
     Column("n_output_tokens", Integer()),
     Column("user_turns", Integer()),
     Column("active_session_minutes", Float()),
+    # The moment the row is judged at: the build time while the hour is still filling, else
+    # the hour's end. Nothing after it has been counted (no stall, incident age or session
+    # minute that had not happened yet).
+    Column("as_of", DateTime()),
     Column("built_at", DateTime(), nullable=False),
 )
 Index("ix_agent_metrics_hourly_agent", agent_metrics_hourly.c.agent_id, agent_metrics_hourly.c.hour)

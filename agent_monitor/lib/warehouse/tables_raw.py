@@ -126,7 +126,8 @@ ingestion_ledger = Table(
 Index("ix_ledger_source", ingestion_ledger.c.source)
 
 # One row per UTC hour whose inputs changed: the late-data mechanism. An hour is touched by
-# an event in it, and by a review or shadow response about a response in it.
+# an event in it (a review excepted), and by the later events that change its figures
+# (lib/ingest/hours.py): a shadow response, an escalation, a run's later events.
 raw_event_hours = Table(
     "raw_event_hours",
     metadata,
@@ -136,3 +137,16 @@ raw_event_hours = Table(
     Column("updated_at", DateTime(), nullable=False),
 )
 Index("ix_raw_event_hours_ingest", raw_event_hours.c.last_ingest_id)
+
+# One row per UTC hour whose responses got a review (a verdict): only the review queue and M1
+# of that hour read it, so reviews rebuild that hour alone, not the 24 hours that read its
+# events through their look-back.
+review_hours = Table(
+    "review_hours",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("n_reviews", BigInteger(), nullable=False, default=0),
+    Column("last_ingest_id", Integer(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+)
+Index("ix_review_hours_ingest", review_hours.c.last_ingest_id)

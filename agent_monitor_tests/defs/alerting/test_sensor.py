@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from agent_monitor.defs.alerting.sensors import agent_health_alert_sensor, evaluate_alert_sensor
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.slack_standin import SlackStandIn
 from agent_monitor.lib.warehouse.open import open_warehouse
@@ -28,7 +28,8 @@ from agent_monitor_tests.events import response, write_jsonl
 
 
 def run_sensor(url: str, config_path: Path, now=None) -> dg.SkipReason:  # type: ignore[no-untyped-def]
-    resources = {"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=str(config_path))}
+    resources = {"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=str(config_path)),
+                 "clock": Clock()}
     with dg.build_sensor_context(resources=resources) as context:
         if now is None:
             return agent_health_alert_sensor(context)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from agent_monitor.build import unpartitioned_asset_keys
 from agent_monitor.defs.dashboard.assets import agent_health_dashboard
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor_tests.lib.dashboard.seed import seed
 
@@ -39,7 +39,7 @@ def test_materialize_writes_the_page(tmp_path: Path) -> None:
     config.write_text(f"dashboard:\n  window_hours: 6\n  output_path: {output}\n")
     result = dg.materialize(
         [agent_health_dashboard],
-        resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=str(config))},
+        resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=str(config)), "clock": Clock()},
     )
     assert result.success
     page = output.read_text()

@@ -15,8 +15,8 @@ from sqlalchemy import Table, select
 
 from agent_monitor.defs.ingest.assets import raw_events as raw_events_spec
 from agent_monitor.defs.metrics import assets, checks
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
-from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
+from agent_monitor.lib.ingest.pipeline import IngestResult, ingest_path
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor_tests.events import write_jsonl
 
@@ -42,13 +42,16 @@ class Seeded:
         self.engine = open_warehouse(url)
         (folder / "none.yaml").write_text("{}\n")
 
-    def ingest(self, events: list[dict[str, Any]]) -> None:
+    def ingest(self, events: list[dict[str, Any]]) -> IngestResult:
         self.n_files += 1
-        ingest_path(self.engine, write_jsonl(self.folder / f"batch{self.n_files}.jsonl", events))
+        return ingest_path(self.engine, write_jsonl(self.folder / f"batch{self.n_files}.jsonl", events))
 
     def materialize(self, first: str, last: str | None = None,
-                    selection: list[Any] | None = None) -> dg.ExecuteInProcessResult:
-        """Materialize one partition, or one run over the range first..last."""
+                    selection: list[Any] | None = None, as_of: str | None = None) -> dg.ExecuteInProcessResult:
+        """Materialize one partition, or one run over the range first..last, built at `as_of`.
+
+        `as_of` (RFC 3339) is the moment the build takes as now; by default the wall clock.
+        """
         kwargs: dict[str, Any] = {}
         if last is None:
             kwargs["partition_key"] = first
@@ -60,7 +63,8 @@ class Seeded:
             [*ASSETS, *CHECKS],
             selection=selection or METRIC_ASSETS,
             resources={"warehouse": Warehouse(url=self.url),
-                       "settings": MonitorSettings(path=str(self.folder / "none.yaml"))},
+                       "settings": MonitorSettings(path=str(self.folder / "none.yaml")),
+                       "clock": Clock(fixed_now=as_of)},
             **kwargs,
         )
         assert result.success

@@ -68,8 +68,10 @@ CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
          "n_incidents_recovered": 0, "m6_mttr_seconds": None, "m6_open_incident_age_seconds": None},
     ),
     (
-        # Sessions s1 (handoff), s2 (abandon), s3 (none); s4's handoff is in hour 11.
-        # M7 = 1/3, abandonment 1/3. P3: s1 events 10:00…10:10 → 10 min, 2 user turns;
+        # Sessions s1 (handoff), s2 (abandon), s3 (none), s4 (handoff at 11:01). Every session's
+        # first response is in hour 10, so all four belong to hour 10 with their escalations,
+        # whenever those happen (SPEC §8): M7 = 2/4, abandonment 1/4.
+        # P3 (events inside the hour only): s1 events 10:00…10:10 → 10 min, 2 user turns;
         # s2 10:20:00…10:20:30 → 0.5 min → 1; s3 one event → 1; s4 one event → 1. Σ = 13.
         "escalation_and_turns",
         [
@@ -85,8 +87,8 @@ CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
             escalation("e4", ts("11:01:00"), "s4", "handoff_request"),
         ],
         H10,
-        {"n_sessions": 4, "n_handoff_sessions": 1, "n_abandon_sessions": 1,
-         "m7_escalation_rate": 0.25, "m7_abandonment_rate": 0.25, "user_turns": 3,
+        {"n_sessions": 4, "n_handoff_sessions": 2, "n_abandon_sessions": 1,
+         "m7_escalation_rate": 0.5, "m7_abandonment_rate": 0.25, "user_turns": 3,
          "active_session_minutes": 13.0},
     ),
     (

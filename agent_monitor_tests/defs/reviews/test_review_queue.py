@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from agent_monitor.defs.ingest.assets import raw_events
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.defs.reviews.assets import review_queue
 from agent_monitor.defs.reviews.checks import (
     review_queue_probabilities_in_range,
@@ -62,7 +62,7 @@ def _build(url: str, config: str, instance: dg.DagsterInstance, **partition: Any
     return dg.materialize(
         [raw_events, review_queue, *CHECKS],
         instance=instance,
-        resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=config)},
+        resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=config), "clock": Clock()},
         selection=[review_queue],
         **partition,
     )

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, select
 from agent_monitor.defs.cascades.assets import cascade_correlations, failure_chains
 from agent_monitor.defs.health.assets import agent_health
 from agent_monitor.defs.ingest.assets import raw_events
-from agent_monitor.defs.resources import MonitorSettings, Warehouse
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.defs.signals.assets import drift_signals_hourly
 from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly
 
@@ -53,7 +53,8 @@ def materialize(
     )
     return dg.materialize(
         ASSETS,
-        resources={"warehouse": Warehouse(url=warehouse_url), "settings": MonitorSettings(path=config)},
+        resources={"warehouse": Warehouse(url=warehouse_url), "settings": MonitorSettings(path=config),
+                   "clock": Clock()},
         selection=selection,
         **kwargs,
     )

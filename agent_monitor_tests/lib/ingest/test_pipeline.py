@@ -13,6 +13,7 @@ from agent_monitor.lib.warehouse.tables_raw import (
     quarantined_events,
     raw_event_hours,
     raw_events,
+    review_hours,
 )
 from agent_monitor_tests.events import jsonl_bytes, response, review, user_message, write_jsonl
 
@@ -132,13 +133,15 @@ def test_a_late_review_touches_the_hour_of_the_response_it_reviews(
     ingest_path(warehouse_engine, write_jsonl(tmp_path / "a.jsonl", [response("r1", "2026-01-05T10:15:00Z")]))
     late = ingest_path(warehouse_engine, write_jsonl(tmp_path / "b.jsonl", [review("v1", "2026-01-07T08:00:00Z", "r1")]))
     hours = sorted(h.isoformat() for h in late.hours_touched)
-    # The review's own hour (2026-01-07 08:00) and the reviewed response's hour (10:00 on the 5th).
-    assert hours == ["2026-01-05T10:00:00", "2026-01-07T08:00:00"]
+    # Only the reviewed response's hour (10:00 on the 5th), as a verdict for that hour; the
+    # review's own hour (2026-01-07 08:00) holds no figure it changes.
+    assert hours == ["2026-01-05T10:00:00"]
     with warehouse_engine.connect() as connection:
-        rows = connection.execute(select(raw_event_hours).order_by(raw_event_hours.c.hour)).all()
-    assert [(r.hour.isoformat(), r.n_events, r.last_ingest_id) for r in rows] == [
+        event_hours = connection.execute(select(raw_event_hours).order_by(raw_event_hours.c.hour)).all()
+        verdict_hours = connection.execute(select(review_hours)).all()
+    assert [(r.hour.isoformat(), r.n_events) for r in event_hours] == [("2026-01-05T10:00:00", 1)]
+    assert [(r.hour.isoformat(), r.n_reviews, r.last_ingest_id) for r in verdict_hours] == [
         ("2026-01-05T10:00:00", 1, late.ingest_id),
-        ("2026-01-07T08:00:00", 1, late.ingest_id),
     ]
 
 

@@ -1,0 +1,1 @@
+"""A live replay's plain parts: when each event reaches the landing folder, and what its pages meant."""
