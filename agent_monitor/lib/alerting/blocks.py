@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from agent_monitor.lib.alerting.rules import EffectiveRule, format_value
 from agent_monitor.lib.config import LinkSettings
+from agent_monitor.lib.dashboard.paths import trace_page_url
 
 STATUS_EMOJI = {
     "critical": ":red_circle:",
@@ -153,8 +154,11 @@ def alert_message(ctx: AlertContext, links: LinkSettings) -> SlackMessage:
         blocks.append(_mrkdwn(f":hourglass: Projected to cross {target} in about "
                               f"{ctx.projected_hours_to_breach:.1f} h at the current rate."))
     blocks.append(_mrkdwn(" · ".join(_links(ctx, links))))
-    if ctx.trace_ids and links.trace_url_template:
-        traces = [link(trace_url(links.trace_url_template, t), t)
+    dashboard = ctx.dashboard_url or links.dashboard_url
+    if ctx.trace_ids and (links.trace_url_template or dashboard):
+        # Without a tracing tool's URL template, the dashboard's own trace pages.
+        traces = [link(trace_url(links.trace_url_template, t) if links.trace_url_template
+                       else trace_page_url(dashboard, t), t)
                   for t in list(ctx.trace_ids)[:MAX_TRACE_LINKS]]
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "Example traces: " + ", ".join(traces)}]})
