@@ -125,7 +125,7 @@ def shown_hours(connection: Connection, first: datetime, last: datetime) -> tupl
 def load_history(connection: Connection) -> History:
     """The whole data range of agent_health, and the alert episodes if alerting ran."""
     has_alerts = inspect(connection).has_table("alerts")
-    episodes = tuple(_episodes(connection)) if has_alerts else ()
+    episodes = tuple(alert_episodes(connection)) if has_alerts else ()
     found = data_range(connection)
     if found is None:
         return History((), {}, episodes, has_alerts)
@@ -141,7 +141,7 @@ def load_history(connection: Connection) -> History:
     return History(hours, dict(statuses), episodes, has_alerts)
 
 
-def _episodes(connection: Connection) -> list[Episode]:
+def alert_episodes(connection: Connection) -> list[Episode]:
     sent: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
     resolved_value: dict[tuple[str, str, int], float | None] = {}
     if inspect(connection).has_table("alert_notifications"):
