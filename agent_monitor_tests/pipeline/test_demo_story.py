@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
 
+from agent_monitor.lib.dashboard.render import STATUS_COLOURS
+from agent_monitor.lib.dashboard.timeline import FRAME_COLOUR
 from agent_monitor.lib.generator.ground_truth import GROUND_TRUTH_FILE, GroundTruth
 from agent_monitor.lib.warehouse.tables_signals import failure_chains
 from agent_monitor_tests.conftest import PROJECT_ROOT
+from agent_monitor_tests.lib.dashboard.png import read_png
+from agent_monitor_tests.lib.dashboard.test_browser import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.slow
 TIMEOUT_S = 1200
@@ -112,3 +120,101 @@ def test_the_dashboard_is_where_the_slack_links_point(demo: Path) -> None:
 
 def _urls(blocks: list[dict[str, Any]]) -> list[str]:
     return [part for part in json.dumps(blocks).split("<")[1:]]
+
+
+# --- the dashboard in a browser -------------------------------------------------------------
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, from the DOM Chromium dumps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def _chromium(url: str, folder: Path, *args: str) -> str:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (scripts/install_browser.sh)")
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, "--force-device-scale-factor=1", f"--user-data-dir={folder / 'profile'}",
+         *args, url], capture_output=True, text=True, timeout=180, check=True)
+    return done.stdout
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _near(pixel: tuple[int, int, int], colour: str) -> bool:
+    return all(abs(p - q) <= 3 for p, q in zip(pixel, _rgb(colour), strict=True))
+
+
+def test_the_timeline_shows_the_three_incidents_at_their_hours(demo: Path, tmp_path: Path) -> None:
+    page = demo / "dashboard" / "index.html"
+    tags = Tags()
+    tags.feed(_chromium(page.as_uri(), tmp_path, "--dump-dom"))
+    [svg] = [a for t, a in tags.found if t == "svg" and a.get("class") == "timeline"]
+    first = datetime.fromisoformat(svg["data-first-hour"])
+    width, band = int(svg["data-cell-width"]), int(svg["data-band-height"])
+    agents = list(dict.fromkeys(a["data-agent"] for t, a in tags.found if t == "rect" and "data-agent" in a))
+    episodes = [a for t, a in tags.found if t == "g" and a.get("class") == "tl-episode"]
+    shot = tmp_path / "shot.png"
+    _chromium(page.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1400,1400")
+    _, _, pixels = read_png(shot)
+    framed = [(x, y) for y, row in enumerate(pixels) for x, p in enumerate(row) if _near(p, FRAME_COLOUR)]
+    left, top = min(x for x, _ in framed) + 1, min(y for _, y in framed)
+
+    def pixel(agent: str, hour: datetime) -> tuple[int, int, int]:
+        column = int((hour - first) / timedelta(hours=1))
+        return pixels[top + agents.index(agent) * band + 6][left + column * width + width // 2]
+
+    truth = _truth(demo)
+    assert len(truth.incidents) == 3
+    for incident in truth.incidents:
+        agent = incident.agents[0]
+        start, end = incident.start.replace(tzinfo=None), incident.end.replace(tzinfo=None)
+        # Healthy the hour before, sick (amber or red) during the incident.
+        assert _near(pixel(agent, start - timedelta(hours=1)), STATUS_COLOURS["ok"]), incident.kind
+        span = [start + timedelta(hours=h) for h in range(int((end - start) / timedelta(hours=1)))]
+        sick = [h for h in span if any(_near(pixel(agent, h), STATUS_COLOURS[s]) for s in ("warning", "critical"))]
+        assert sick, incident.kind
+        # An alert episode of an incident agent starts in the incident (or up to 6 h after).
+        fired = [datetime.fromisoformat(e["data-first-hour"]) for e in episodes
+                 if e["data-agent"] in incident.agents]
+        assert any(start <= f <= end + timedelta(hours=6) for f in fired), incident.kind
+
+
+def test_a_trace_page_is_reachable_from_an_alert_link(demo: Path, tmp_path: Path) -> None:
+    messages = json.loads((demo / "slack_messages.json").read_text())
+    links = [url for m in messages for b in m["blocks"] if b["type"] == "context"
+             for el in b["elements"] if el["text"].startswith("Example traces:")
+             for url in re.findall(r"<([^|>]+)\|", el["text"])]
+    assert links, "no alert message links an example trace"
+    url = links[0]
+    folder = (demo / "dashboard").as_uri()
+    assert url.startswith(folder + "/traces/")
+    tags = Tags()
+    tags.feed(_chromium(url, tmp_path, "--dump-dom"))
+    assert [a for t, a in tags.found if t == "tr" and "data-event" in a]
+    # Flagged and failed responses are linked first: some linked page highlights why to look.
+    pages = {(demo / "dashboard" / u[len(folder) + 1:]).read_text() for u in links}
+    assert any('data-highlights="hallucination flag' in page for page in pages)
+    # The same page over HTTP from `agent-monitor dashboard serve` on loopback.
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from agent_monitor.cli import main; raise SystemExit(main())",
+         "dashboard", "serve", "--folder", str(demo / "dashboard"), "--port", "0"],
+        cwd=PROJECT_ROOT, env=_env(demo), stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        served = re.search(r"http://127\.0\.0\.1:(\d+)/", server.stdout.readline())
+        assert served
+        relative = url[len(folder) + 1:]
+        with urllib.request.urlopen(f"http://127.0.0.1:{served.group(1)}/{relative}", timeout=30) as response:
+            assert response.status == 200
+            assert "Session profiler" in response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

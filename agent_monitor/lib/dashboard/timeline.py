@@ -54,14 +54,15 @@ def timeline_svg(history: History, colours: Mapping[str, str], agent_links: Mapp
             parts.append(
                 f'<rect class="tl-cell" data-agent="{_e(agent)}" data-hour="{hour:%Y-%m-%dT%H:00}" '
                 f'data-status="{status}" x="{LABEL_WIDTH + index[hour] * width}" y="{y}" '
-                f'width="{width}" height="{ROW_HEIGHT}" fill="{colours[status]}">'
+                f'width="{width}" height="{ROW_HEIGHT}" fill="{colours[status]}" shape-rendering="crispEdges">'
                 f"<title>{_e(agent)} {hour:%Y-%m-%d %H:00} UTC: {status.replace('_', ' ')}</title></rect>"
             )
         for episode in (e for e in history.episodes if e.agent_id == agent):
             parts.append(_episode_bar(episode, hours, index, width, y + ROW_HEIGHT + 2))
     parts.append(
-        f'<rect class="tl-frame" x="{LABEL_WIDTH - 1}" y="0" width="{grid_w + 1}" height="{grid_h}" '
-        f'fill="none" stroke="{FRAME_COLOUR}" stroke-width="1"/>'
+        # On half pixels and crisp, so that it is one exact colour in a screenshot.
+        f'<rect class="tl-frame" x="{LABEL_WIDTH - 0.5}" y="0.5" width="{grid_w}" height="{grid_h - 1}" '
+        f'fill="none" stroke="{FRAME_COLOUR}" stroke-width="1" shape-rendering="crispEdges"/>'
     )
     parts.extend(_axis(hours, width, grid_h))
     parts.append("</svg>")

@@ -131,3 +131,22 @@ def test_highlights_name_why_a_row_matters() -> None:
              "error_type": "timeout", "fields_requested": ["budget", "name"],
              "facts_referenced": ["budget=40000"], "flags": []}
     assert highlights(event, [finding]) == ["error: timeout", "re-asked budget", "contradicts budget"]
+
+
+def test_example_traces_put_flagged_and_failed_responses_first(warehouse_engine: Engine) -> None:
+    from agent_monitor.lib.alert_store.health import example_traces
+
+    def row(event_id: str, minute: int, trace: str, **extra: Any) -> dict[str, Any]:
+        return {"event_id": event_id, "event_type": "agent_response", "ts": H + timedelta(minutes=minute),
+                "ts_epoch": 0.0, "agent_id": "a", "session_id": event_id, "turn": 1, "trace_id": trace,
+                "status": "ok", "has_hallucination_flag": False, "content_hash": event_id,
+                "ingest_id": 1, "schema_version": 1, **extra}
+
+    with warehouse_engine.begin() as connection:
+        connection.execute(raw_events.insert(), [
+            row("r1", 5, "t-plain-early"), row("r2", 10, "t-flagged", has_hallucination_flag=True),
+            row("r3", 20, "t-error", status="error"), row("r4", 1, "t-plain-first"),
+        ])
+    with warehouse_engine.connect() as connection:
+        # The flagged and the failed ones first (in time order), then the earliest plain one.
+        assert example_traces(connection, "a", H) == ["t-flagged", "t-error", "t-plain-first"]
