@@ -53,7 +53,7 @@ def run_demo(plan: DemoPlan) -> None:
         # Logs months apart (tau-bench's clock, tau2's dates) build as separate spans of hours.
         for first, last in _build_spans(_event_spans(engine), _current_hour()):
             print(f"\n2. build every hourly table for {first:%Y-%m-%d %H:00} … {last:%Y-%m-%d %H:00} UTC (one run)")
-            build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
+            build_window(defs, instance, first, last, warehouse=warehouse, quiet=True, checks=True)
         build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
     _hand_over_sensor_cursor(cursor)
     print("\n3. tables")

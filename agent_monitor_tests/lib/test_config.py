@@ -109,3 +109,22 @@ def test_dashboard_links_are_http_when_served(tmp_path: Path) -> None:
     assert parse_config({"dashboard": {"port": 8800}}).links.dashboard_url == "http://127.0.0.1:8800/index.html"
     served = {"dashboard": {"port": 8800, "base_url": "https://mon.example.com/health/"}}
     assert parse_config(served).links.dashboard_url == "https://mon.example.com/health/index.html"
+
+
+def test_example_config_names_every_key() -> None:
+    import dataclasses
+
+    from agent_monitor.lib.config import MonitorConfig
+
+    text = (PROJECT_ROOT / "agent_monitor.yaml").read_text()
+    missing = []
+    for section in dataclasses.fields(MonitorConfig):
+        if section.name in ("rules", "agents", "source_path"):
+            continue
+        if f"\n{section.name}:" not in text:
+            missing.append(section.name)
+            continue
+        default = getattr(MonitorConfig(), section.name)
+        missing += [f"{section.name}.{f.name}" for f in dataclasses.fields(default)
+                    if f"{f.name}:" not in text]
+    assert missing == []

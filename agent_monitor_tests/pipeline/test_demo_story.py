@@ -97,8 +97,12 @@ with dg.DagsterInstance.get() as instance:
     # The first tick of the update sensor under `dagster dev`, from the cursor the demo left.
     report_changed_hours(instance, Warehouse(url=os.environ["AGENT_MONITOR_DATABASE_URL"]), cursor)
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    check_keys = list(defs.resolve_asset_graph().asset_check_keys)
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
+    passed = [k for k, r in latest.items() if r.status.value == "SUCCEEDED"]
     print(json.dumps({"cursor": cursor is not None, "requested": result.total_requested,
-                      "partitions": len(hourly_partitions.get_partition_keys())}))
+                      "partitions": len(hourly_partitions.get_partition_keys()),
+                      "checks": len(check_keys), "checks_passed": len(passed)}))
 """
 
 
@@ -108,6 +112,8 @@ def test_after_the_demo_the_automation_has_nothing_to_do(demo: Path) -> None:
     assert found["requested"] == 0
     # The partitions start at the generated data: 72 h of traffic, 49 h since, the current hour.
     assert 72 + 49 <= found["partitions"] <= 72 + 49 + 2
+    # Every asset check ran in the demo's build, and passed.
+    assert found["checks"] >= 7 and found["checks_passed"] == found["checks"]
 
 
 def test_the_dashboard_is_where_the_slack_links_point(demo: Path) -> None:

@@ -151,8 +151,15 @@ def alert_message(ctx: AlertContext, links: LinkSettings) -> SlackMessage:
     if rule.predictive and not resolved and ctx.projected_hours_to_breach is not None:
         target = (f"the confidence floor {rule.confidence_floor:.2f}"
                   if rule.confidence_floor is not None else "its limit")
-        blocks.append(_mrkdwn(f":hourglass: Projected to cross {target} in about "
-                              f"{ctx.projected_hours_to_breach:.1f} h at the current rate."))
+        if ctx.projected_hours_to_breach < 0.05:
+            # "in about 0.0 h" would hide that the line is already crossed.
+            latest = [v for v in ctx.trend if v is not None]
+            now = f" (hourly mean {format_value(ctx.trend_unit or rule.unit, latest[-1])})" if latest else ""
+            blocks.append(_mrkdwn(f":warning: Already below {target}{now}: no time left to act "
+                                  "before it is crossed."))
+        else:
+            blocks.append(_mrkdwn(f":hourglass: Projected to cross {target} in about "
+                                  f"{ctx.projected_hours_to_breach:.1f} h at the current rate."))
     blocks.append(_mrkdwn(" · ".join(_links(ctx, links))))
     dashboard = ctx.dashboard_url or links.dashboard_url
     if ctx.trace_ids and (links.trace_url_template or dashboard):

@@ -42,6 +42,11 @@ class FiringAlert:
     value: float | None = None
 
 
+def _hours(later: datetime, earlier: datetime) -> float:
+    """Hours between two moments, naive (UTC) or aware alike."""
+    return (later.replace(tzinfo=None) - earlier.replace(tzinfo=None)).total_seconds() / 3600
+
+
 @dataclass(frozen=True)
 class Incident:
     """An alert episode that fired or resolved in the period."""
@@ -58,10 +63,10 @@ class Incident:
         head = f"{STATUS_EMOJI.get(self.severity, '')} `{escape(self.rule)}` on {escape(self.scope_label)}"
         fired = f"fired {self.fired:%m-%d %H:%M}"
         if self.resolved is None:
-            hours = (period_end - self.fired).total_seconds() / 3600
+            hours = _hours(period_end, self.fired)
             told = f"{fired}, still firing ({hours:.1f} h so far)"
         else:
-            hours = (self.resolved - self.fired).total_seconds() / 3600
+            hours = _hours(self.resolved, self.fired)
             told = f"{fired}, resolved {self.resolved:%m-%d %H:%M} after {hours:.1f} h"
         if self.inhibited_by:
             told += f" (inhibited by {escape(self.inhibited_by)}: recorded, not paged)"
@@ -139,8 +144,7 @@ def digest_message(
     if firing:
         lines = [
             f"{STATUS_EMOJI.get(a.severity, '')} `{escape(a.rule)}` on {escape(a.scope_label)}"
-            f" since {a.since:%Y-%m-%d %H:%M} UTC"
-            f" ({(period_end - a.since).total_seconds() / 3600:.1f} h)"
+            f" since {a.since:%Y-%m-%d %H:%M} UTC, for {_hours(period_end, a.since):.1f} h"
             + (f" ({format_value(CATALOGUE[a.rule].unit, a.value)})"
                if a.rule in CATALOGUE and a.value is not None else "")
             for a in firing[:20]

@@ -27,7 +27,7 @@ def test_incidents_with_durations_and_what_fires_now(warehouse_engine: Engine) -
     assert ("`m5_workflow_completion` on b: fired 03-01 04:05, resolved 03-01 06:05 after 2.0 h "
             "(inhibited by a: recorded, not paged)") in text
     assert "`m4_hallucination_rate` on c: fired 03-01 05:05, still firing (4.9 h so far)" in text
-    assert "*Firing now (1)*" in text and "since 2026-03-01 05:05 UTC (4.9 h)" in text
+    assert "*Firing now (1)*" in text and "since 2026-03-01 05:05 UTC, for 4.9 h" in text
     assert "3 incidents (2 resolved); 1 firing now" in message.text
 
 
