@@ -51,17 +51,26 @@ def run_alert_demo(database_url: str, ground_truth: Path | None = None, output_f
         with engine.connect() as connection:
             built = connection.execute(select(agent_health.c.hour).distinct()).scalars()
             hours = sorted(built)
+        # The digest goes out after the tick of the generated traffic's last hour (so it tells
+        # the incidents as they stood then), else after the last tick.
+        digest_hour = _traffic_last_hour(ground_truth) or last
+        outcome = None
         for hour in hours:
             alert_tick(engine, config, latest_tick(hour), slack=slack, as_of=hour + HOUR)
-        _print_messages(standin.messages)
+            if hour == digest_hour:
+                outcome = post_digest(engine, config, latest_tick(hour), slack=slack)
+        alert_messages = [m for m in standin.messages
+                          if not m["metadata"]["event_payload"]["key"].startswith("digest:")]
+        _print_messages(alert_messages)
         _compare(engine, ground_truth)
-        outcome = post_digest(engine, config, latest_tick(last), slack=slack)
+        if outcome is None:
+            outcome = post_digest(engine, config, latest_tick(last), slack=slack)
         digest = standin.posted_with_key(outcome.key)
         print(f"\n   digest {outcome.key}: {'posted' if digest else outcome.reason}")
         if digest:
             print("   " + _plain(digest[0]["text"]))
         if output_folder is not None:
-            _write_json(output_folder / "slack_messages.json", standin.messages)
+            _write_json(output_folder / "slack_messages.json", alert_messages)
             _write_json(output_folder / "digest.json", digest[0] if digest else None)
             print(f"   written: {output_folder / 'slack_messages.json'}, {output_folder / 'digest.json'}")
     engine.dispose()
@@ -118,6 +127,16 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     print(f"   alerts not matched to an injected incident: {len(others)}")
     for row in others[:10]:
         print(f"     {row['rule']} on {row['scope_key']} at {row['first_seen']:%m-%d %H:%M}")
+
+
+def _traffic_last_hour(ground_truth: Path | None) -> datetime | None:
+    """The last hour of the generated traffic (ground_truth.json's end), naive UTC."""
+    if ground_truth is None or not ground_truth.exists():
+        return None
+    from agent_monitor.lib.generator.ground_truth import GroundTruth
+
+    end = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8")).end
+    return end.replace(tzinfo=None, minute=0, second=0, microsecond=0) - HOUR
 
 
 def latest_tick(hour: datetime) -> datetime:

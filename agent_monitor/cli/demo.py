@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"no such file or folder: {', '.join(map(str, missing))}")
     start = (datetime.now(UTC) - timedelta(hours=args.hours + 49)).replace(minute=0, second=0, microsecond=0)
     # Before the definitions are imported: they read the partitions' first hour from it.
-    config_path = write_demo_config(home, start if real_paths is None else None)
+    config_path = write_demo_config(home, start if real_paths is None else None,
+                                    args.hours if real_paths is None else None)
     os.environ[CONFIG_ENV_VAR] = str(config_path)
     plan = DemoPlan(
         home=home,
@@ -78,16 +79,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_demo_config(home: Path, partitions_start: datetime | None) -> Path:
+def write_demo_config(home: Path, partitions_start: datetime | None, digest_hours: int | None = None) -> Path:
     """The demo's own config file: the current one (if any) with the partitions starting at the
-    generated data (so the UI lists its hours, not every hour since the default start) and the
-    dashboard written inside the demo folder, where its Slack links point."""
+    generated data (so the UI lists its hours, not every hour since the default start), the
+    digest covering the generated traffic (so it tells all its incidents), and the dashboard
+    written inside the demo folder, where its Slack links point."""
     import yaml
 
     source = default_config_path()
     raw = (yaml.safe_load(source.read_text(encoding="utf-8")) or {}) if source.exists() else {}
     if partitions_start is not None:
         raw.setdefault("partitions", {})["start"] = partitions_start.strftime("%Y-%m-%dT%H:%M")
+    if digest_hours is not None:
+        raw["digest"] = {**(raw.get("digest") or {}), "period_hours": digest_hours}
     dashboard = raw.setdefault("dashboard", {}) or {}
     raw["dashboard"] = dashboard
     dashboard.setdefault("output_path", str(home / "dashboard" / "index.html"))

@@ -224,3 +224,15 @@ def test_a_trace_page_is_reachable_from_an_alert_link(demo: Path, tmp_path: Path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_digest_tells_the_three_incidents(demo: Path) -> None:
+    digest = json.loads((demo / "digest.json").read_text())
+    text = json.dumps(digest["blocks"], ensure_ascii=False)
+    # The demo's digest covers the 72 h of generated traffic: each injected incident's
+    # expected alert is told with when it fired and when it resolved.
+    assert "Incidents in the period" in text
+    for rule, agent in (("m2_context_coherence", "support-chat"),
+                        ("c2_cascade_risk", "retrieval-agent → billing-agent"),
+                        ("m4_hallucination_rate", "billing-agent")):
+        assert re.search(rf"`{rule}` on {agent}: fired \d\d-\d\d \d\d:\d\d, resolved", text), rule

@@ -15,24 +15,18 @@ from agent_monitor.lib.alerting.digest import AgentHealth, FiringAlert, Incident
 from agent_monitor.lib.alerting.evaluation import scope_label, scope_of
 from agent_monitor.lib.alerting.lifecycle import Notification
 from agent_monitor.lib.config import MonitorConfig
-from agent_monitor.lib.dashboard.history import alert_episodes, data_range
+from agent_monitor.lib.dashboard.history import alert_episodes
 
 HOUR = timedelta(hours=1)
 
 
 def digest_period(connection: Connection, now: datetime, hours: int) -> tuple[datetime, datetime]:
     """[end − hours, end): end is the current hour, or just after the newest health hour when
-    the warehouse holds only older data (a replay or the demo). When no agent had data in the
-    whole period (the hours after a replayed or demo period were built, but empty), the period
-    ends just after the last hour with data instead, so the digest tells that period's story.
-    Hours without data inside a period with data still count as no data."""
+    the warehouse holds only older data (a replay or the demo)."""
     end = now.replace(minute=0, second=0, microsecond=0)
     latest = latest_health_hour(connection)
     if latest is not None and latest + HOUR < end:
         end = latest + HOUR
-    found = data_range(connection)
-    if found is not None and found[1] < end - HOUR * hours:
-        end = found[1] + HOUR
     return end - HOUR * hours, end
 
 

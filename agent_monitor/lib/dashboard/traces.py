@@ -17,7 +17,7 @@ from agent_monitor.lib.warehouse.tables_raw import raw_events
 EXAMPLE_TRACES = "Example traces:"
 SLACK_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 MAX_EVENTS = 2000
-SHOWN = ("ts", "event_type", "turn", "agent_id", "agent_version", "confidence", "status",
+SHOWN = ("ts", "event_type", "turn", "agent_id", "agent_version", "deployment", "confidence", "status",
          "error_type", "facts_provided", "facts_referenced", "fields_provided", "fields_requested",
          "decision", "flags", "kind", "step_id", "text")
 

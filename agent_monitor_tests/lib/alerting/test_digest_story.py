@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from agent_monitor.lib.alert_store.digest import build_digest
 from agent_monitor.lib.config import MonitorConfig
-from agent_monitor.lib.warehouse.tables_health import agent_health
-from agent_monitor_tests.lib.dashboard.test_history import HOUR, H, _health, seed
+from agent_monitor_tests.lib.dashboard.test_history import HOUR, H, seed
 
 
 def test_incidents_with_durations_and_what_fires_now(warehouse_engine: Engine) -> None:
@@ -29,14 +27,3 @@ def test_incidents_with_durations_and_what_fires_now(warehouse_engine: Engine) -
     assert "`m4_hallucination_rate` on c: fired 03-01 05:05, still firing (4.9 h so far)" in text
     assert "*Firing now (1)*" in text and "since 2026-03-01 05:05 UTC, for 4.9 h" in text
     assert "3 incidents (2 resolved); 1 firing now" in message.text
-
-
-def test_a_period_without_any_data_tells_the_last_period_with_data(warehouse_engine: Engine) -> None:
-    seed(warehouse_engine)
-    # Hours built after the data ended (a demo run days later): all no_data up to 40:00.
-    with warehouse_engine.begin() as connection:
-        connection.execute(agent_health.insert(), [_health("a", h, "no_data") for h in range(10, 41)])
-    with warehouse_engine.connect() as connection:
-        _, start, end = build_digest(connection, MonitorConfig(), H + HOUR * 41)
-    # The last hour with data is 07:00, so the period ends at 08:00, not at 41:00.
-    assert (start, end) == (H + HOUR * 8 - timedelta(hours=24), H + HOUR * 8)
