@@ -112,14 +112,16 @@ def data_range(connection: Connection) -> tuple[datetime, datetime] | None:
 
 
 def shown_hours(connection: Connection, first: datetime, last: datetime) -> tuple[datetime, ...]:
-    """Every hour from first to last; only the hours with data when that is too long a range."""
+    """Every hour from first to last; when that is too long a range, only the hours with data
+    (logs months apart), and of those the newest MAX_CONTINUOUS_HOURS (a long-running
+    deployment: the page stays readable and quick to draw)."""
     count = int((last - first) / HOUR) + 1
     if count <= MAX_CONTINUOUS_HOURS:
         return tuple(first + HOUR * i for i in range(count))
     query = (select(agent_health.c.hour).distinct()
              .where(agent_health.c.rule == "overall", agent_health.c.status != "no_data")
-             .order_by(agent_health.c.hour))
-    return tuple(connection.execute(query).scalars())
+             .order_by(agent_health.c.hour.desc()).limit(MAX_CONTINUOUS_HOURS))
+    return tuple(sorted(connection.execute(query).scalars()))
 
 
 def load_history(connection: Connection) -> History:

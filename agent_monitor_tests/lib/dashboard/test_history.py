@@ -150,3 +150,18 @@ def test_example_traces_put_flagged_and_failed_responses_first(warehouse_engine:
     with warehouse_engine.connect() as connection:
         # The flagged and the failed ones first (in time order), then the earliest plain one.
         assert example_traces(connection, "a", H) == ["t-flagged", "t-error", "t-plain-first"]
+
+
+def test_a_long_range_shows_the_hours_with_data_the_newest_two_weeks_of_them(warehouse_engine: Engine) -> None:
+    from agent_monitor.lib.dashboard.history import MAX_CONTINUOUS_HOURS
+
+    # Data at hours 0 and 1, then months later 500..899 (400 hours): longer than 14 days.
+    hours = [0, 1, *range(500, 900)]
+    with warehouse_engine.begin() as connection:
+        connection.execute(agent_health.insert(), [_health("a", h, "ok") for h in hours])
+        connection.execute(agent_health.insert(), [_health("a", 300, "no_data")])
+    with warehouse_engine.connect() as connection:
+        shown = load_history(connection).hours
+    assert MAX_CONTINUOUS_HOURS == 336
+    # 402 hours with data; the newest 336 of them: 564..899. The quiet hours between are left out.
+    assert shown == tuple(H + HOUR * h for h in range(564, 900))
