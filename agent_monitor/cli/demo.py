@@ -92,9 +92,14 @@ def write_demo_config(home: Path, partitions_start: datetime | None, digest_hour
         raw.setdefault("partitions", {})["start"] = partitions_start.strftime("%Y-%m-%dT%H:%M")
     if digest_hours is not None:
         raw["digest"] = {**(raw.get("digest") or {}), "period_hours": digest_hours}
-    dashboard = raw.setdefault("dashboard", {}) or {}
-    raw["dashboard"] = dashboard
-    dashboard.setdefault("output_path", str(home / "dashboard" / "index.html"))
+    # The demo's page, never the one a real config writes or serves; its links point to it.
+    dashboard = {k: v for k, v in (raw.get("dashboard") or {}).items() if k not in ("port", "base_url")}
+    raw["dashboard"] = {**dashboard, "output_path": str(home / "dashboard" / "index.html")}
+    links = {k: v for k, v in (raw.get("links") or {}).items() if k != "dashboard_url"}
+    if links:
+        raw["links"] = links
+    else:
+        raw.pop("links", None)
     path = home / "agent_monitor.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path

@@ -128,3 +128,21 @@ def test_example_config_names_every_key() -> None:
         missing += [f"{section.name}.{f.name}" for f in dataclasses.fields(default)
                     if f"{f.name}:" not in text]
     assert missing == []
+
+
+def test_the_demo_config_keeps_yours_but_points_at_its_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent_monitor.cli.demo import write_demo_config
+
+    yours = tmp_path / "yours.yaml"
+    yours.write_text("slack: {channel: C0123456789}\nlinks: {dashboard_url: https://prod/x.html}\n"
+                     "dashboard: {output_path: /srv/dash/index.html, port: 9000, window_hours: 48}\n")
+    monkeypatch.setenv("AGENT_MONITOR_CONFIG", str(yours))
+    home = tmp_path / "demo"
+    home.mkdir()
+    config = load_config(write_demo_config(home, datetime(2026, 11, 25, 17), 72))
+    assert config.slack.channel == "C0123456789" and config.dashboard.window_hours == 48
+    assert config.partitions.start_hour() == datetime(2026, 11, 25, 17)
+    assert config.digest.period_hours == 72
+    page = home / "dashboard" / "index.html"
+    assert config.dashboard.resolved_output_path() == page
+    assert config.links.dashboard_url == page.as_uri()
