@@ -126,17 +126,20 @@ def sensor_ticks(params: dict[str, Any]) -> dict[str, Any]:
     import dagster as dg
 
     from agent_monitor.defs.ingest.sensors import raw_events_update_sensor
-    from agent_monitor.defs.resources import MonitorSettings, Warehouse
+    from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 
     warehouse = Warehouse(url=params["url"])
+    last = _hour(params["last_key"])
+    # The tick happens five minutes after the scenario's last hour, as a live one would.
+    clock = Clock(fixed_now=(last + timedelta(hours=1, minutes=5)).isoformat())
     out: dict[str, Any] = {}
     with dg.instance_for_test() as instance:
         began = time.perf_counter()
-        with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as context:
+        resources = {"warehouse": warehouse, "clock": clock}
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
             result = raw_events_update_sensor(context)
         out["raw_events_update_sensor_seconds"] = time.perf_counter() - began
         out["hours_reported"] = len(result.asset_events)
-    last = _hour(params["last_key"])
     out["hour_build_seconds"] = build_hours(params["url"], params["last_key"], None, params.get("config"))["seconds"]
     try:
         from agent_monitor.defs.alerting.sensors import alert_tick
