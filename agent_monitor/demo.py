@@ -32,8 +32,13 @@ class DemoPlan:
 
 
 def run_demo(plan: DemoPlan) -> None:
+    if plan.real_paths is None:
+        from agent_monitor.demo_live import run_live_demo
+
+        run_live_demo(plan)
+        return
     engine = open_warehouse(plan.database_url)
-    files = _real_files(plan.real_paths) if plan.real_paths is not None else _generate(plan)
+    files = _real_files(plan.real_paths)
     print(f"\n1. ingest {len(files)} file(s)")
     for path in files:
         print("   " + ingest_path(engine, path).summary())
@@ -52,12 +57,16 @@ def run_demo(plan: DemoPlan) -> None:
             build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
         build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
     print("\n3. tables")
-    _print_table_counts(engine)
-    _print_latest_metrics(engine)
+    print_table_counts(engine)
+    print_latest_metrics(engine)
     from agent_monitor.demo_alerts import run_alert_demo
 
-    ground_truth = plan.log_folder / "ground_truth.json" if plan.real_paths is None else None
-    run_alert_demo(plan.database_url, ground_truth, output_folder=plan.home)
+    run_alert_demo(plan.database_url, None, output_folder=plan.home)
+    print_where_to_look(plan)
+    engine.dispose()
+
+
+def print_where_to_look(plan: DemoPlan) -> None:
     print(
         "\nWhere to look:\n"
         "  - the Dagster UI on these results:\n"
@@ -66,10 +75,9 @@ def run_demo(plan: DemoPlan) -> None:
         f"  - the warehouse itself: {plan.database_url}\n"
     )
     _print_dashboard_path()
-    engine.dispose()
 
 
-def _print_latest_metrics(engine: Engine) -> None:
+def print_latest_metrics(engine: Engine) -> None:
     from agent_monitor.lib.rollup.latest import format_table, latest_rows
 
     rows = latest_rows(engine, hours=1)
@@ -91,20 +99,6 @@ def instance_home() -> str:
     import os
 
     return os.environ.get("DAGSTER_HOME", "")
-
-
-def _generate(plan: DemoPlan) -> list[Path]:
-    from agent_monitor.lib.generator import GeneratorSettings, generate
-
-    print(f"0. generate {plan.hours} h of synthetic logs from {plan.start:%Y-%m-%d %H:00} UTC (seed {plan.seed})")
-    truth = generate(GeneratorSettings(seed=plan.seed, start=plan.start, hours=plan.hours), plan.log_folder)
-    for incident in truth.incidents:
-        print(
-            f"   injected {incident.kind} on {', '.join(incident.agents)}: "
-            f"{incident.start:%Y-%m-%d %H:%M} → {incident.end:%Y-%m-%d %H:%M} UTC"
-        )
-    print(f"   ground truth: {plan.log_folder / 'ground_truth.json'}")
-    return sorted(p for p in plan.log_folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
 def _real_files(paths: list[Path]) -> list[Path]:
@@ -134,7 +128,7 @@ def _event_spans(engine: Engine, max_gap: timedelta = timedelta(hours=24)) -> li
     return spans
 
 
-def _print_table_counts(engine: Engine) -> None:
+def print_table_counts(engine: Engine) -> None:
     with engine.connect() as connection:
         for table in metadata.sorted_tables:
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()

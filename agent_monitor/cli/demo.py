@@ -60,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
         database_url=args.database_url or f"sqlite:///{home / 'warehouse.db'}",
         hours=args.hours,
         seed=args.seed,
-        # Ends two days ago, so that reviews (up to 48 h late) are in the past too.
-        start=(datetime.now(UTC) - timedelta(hours=args.hours + 49)).replace(minute=0, second=0, microsecond=0),
+        # Ends three days ago: reviews land up to 48 h late, and the live replay's last tick
+        # comes 25 h after the last of them, so every simulated tick is in the past.
+        start=(datetime.now(UTC) - timedelta(hours=args.hours + 74)).replace(minute=0, second=0, microsecond=0),
         real_paths=real_paths,
     )
     began = time.monotonic()

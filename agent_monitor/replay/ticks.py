@@ -72,7 +72,7 @@ class Loop:
         self.landing_cursor = result.cursor or self.landing_cursor
         for request in result.run_requests or []:
             run = ingest_job.execute_in_process(
-                run_config={**QUIET_RUN_CONFIG, **request.run_config},
+                run_config={**request.run_config, **QUIET_RUN_CONFIG},
                 instance=self.instance, resources=resources, tags=request.tags, raise_on_error=False)
             self.runs += 1
             if not run.success:

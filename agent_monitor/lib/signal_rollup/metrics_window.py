@@ -32,6 +32,8 @@ def read_agent_hours(connection: Connection, start: datetime, end: datetime) -> 
     table = agent_metrics_hourly
     columns = [func.sum(table.c[name]).label(name) for name in SUMMED_COLUMNS]
     columns += [func.max(table.c[name]).label(name) for name in MAXED_COLUMNS]
+    # The moment the hour was judged at (earlier than its end while it was still filling).
+    columns.append(func.min(table.c.as_of).label("as_of"))
     query = (
         select(table.c.agent_id, table.c.hour, *columns)
         .where(table.c.hour >= start, table.c.hour < end)
