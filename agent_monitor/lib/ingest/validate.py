@@ -97,8 +97,11 @@ _OPTIONAL_FIELDS = {
     for t in spec.EVENT_TYPES
 }
 
-# String fields without an enumeration: any string is valid (enums go through _typed_field).
-_PLAIN_STRING_FIELDS = frozenset(spec.STRING_FIELDS - {name for _, name in spec.ENUMS})
+# String fields without an enumeration or a length: any string is valid (the others go
+# through _typed_field).
+_PLAIN_STRING_FIELDS = frozenset(
+    spec.STRING_FIELDS - {name for _, name in spec.ENUMS} - spec.EVENT_ID_REFERENCE_FIELDS
+)
 
 
 def _required(event: dict[str, Any], name: str) -> Any:
@@ -118,6 +121,10 @@ def _typed_field(event_type: str, name: str, value: Any) -> dict[str, Any]:
     if name in spec.STRING_FIELDS:
         if not isinstance(value, str):
             raise Rejected(f"bad_type:{name}", f"{name} must be a string")
+        if name in spec.EVENT_ID_REFERENCE_FIELDS and len(value) > spec.MAX_EVENT_ID_LENGTH:
+            raise Rejected(
+                f"out_of_range:{name}", f"{name} is an event_id: at most 128 characters, got {len(value)}"
+            )
         return {name: value}
     if name in spec.STRING_LIST_FIELDS:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -125,13 +132,13 @@ def _typed_field(event_type: str, name: str, value: Any) -> dict[str, Any]:
         return {name: value}
     if name == "turn":
         _check_int(value, name)
-        if value < 1:
-            raise Rejected("out_of_range:turn", f"turn must be ≥ 1, got {value}")
+        if not 1 <= value <= spec.MAX_TURN:
+            raise Rejected("out_of_range:turn", f"turn must be in [1, {spec.MAX_TURN}], got {_short(value)}")
         return {name: value}
     if name in spec.NON_NEGATIVE_INT_FIELDS:
         _check_int(value, name)
-        if value < 0:
-            raise Rejected(f"out_of_range:{name}", f"{name} must be ≥ 0, got {value}")
+        if not 0 <= value <= spec.MAX_BIGINT:
+            raise Rejected(f"out_of_range:{name}", f"{name} must be in [0, 2^63 - 1], got {_short(value)}")
         return {name: value}
     if name == "confidence":
         number = _check_number(value, name)
@@ -172,6 +179,11 @@ def _decision(value: Any) -> dict[str, Any]:
         raise Rejected("bad_type:decision.path", "decision.path must be a string")
     decision_value = orjson.dumps(value.get("value"), option=orjson.OPT_SORT_KEYS).decode()
     return {"decision_name": name, "decision_value": decision_value, "decision_path": path}
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _check_int(value: Any, name: str) -> None:
@@ -215,4 +227,9 @@ def _timestamp(event: dict[str, Any], name: str, *, required: bool) -> datetime 
         raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} is not an RFC 3339 timestamp") from None
     if parsed.tzinfo is None:
         raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} has no UTC offset or Z")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise Rejected(
+            f"out_of_range:{name}", f"{name} {value[:100]!r} is outside years 1–9999 once converted to UTC"
+        ) from None
