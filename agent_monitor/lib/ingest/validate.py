@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from agent_monitor.lib.ingest import fields as spec
 from agent_monitor.lib.ingest.derive import derived_columns
+from agent_monitor.lib.ingest.timestamps import TimestampError, parse_rfc3339
 
 
 class Rejected(Exception):
@@ -222,14 +223,7 @@ def _timestamp(event: dict[str, Any], name: str, *, required: bool) -> datetime 
     if not isinstance(value, str):
         raise Rejected(f"bad_type:{name}", f"{name} must be an RFC 3339 timestamp string")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} is not an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} has no UTC offset or Z")
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise Rejected(
-            f"out_of_range:{name}", f"{name} {value[:100]!r} is outside years 1–9999 once converted to UTC"
-        ) from None
+        return parse_rfc3339(value)
+    except TimestampError as error:
+        reason = f"out_of_range:{name}" if error.out_of_range else f"bad_type:{name}"
+        raise Rejected(reason, f"{name} {value[:100]!r} {error}") from None
