@@ -140,6 +140,17 @@ def fail_stale_ingestions(connection: Connection, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
+def resolve_stale_ingestions(engine: Any) -> int:
+    """Mark `running` rows failed when no ingestion is live, so they are retried; never waits."""
+    from agent_monitor.lib.ingest.lock import idle_ingestion_lock
+
+    with idle_ingestion_lock(engine) as idle:
+        if not idle:
+            return 0
+        with engine.begin() as connection:
+            return fail_stale_ingestions(connection, utcnow())
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
