@@ -54,6 +54,8 @@ def ingest_path(
     engine: Engine, path: Path, *, store_text: bool = False, batch_size: int = 5000
 ) -> IngestResult:
     """Ingest one file (SPEC JSONL, or a format an adapter recognises) into the warehouse."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     path = Path(path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
