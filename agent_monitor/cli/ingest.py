@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, WarehouseError) as error:
         raise CommandError(str(error)) from error
     failed = 0
+    nothing_accepted = 0
     for path in expand_paths(args.paths):
         try:
             result = ingest_path(
@@ -60,5 +61,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: failed: {type(error).__name__}: {error}")
             continue
         print(result.summary())
+        if result.lines_read and not (result.accepted or result.duplicates):
+            nothing_accepted += 1
+            print(f"{path}: nothing accepted from {result.lines_read} lines (see quarantined_events)")
     engine.dispose()
-    return 1 if failed else 0
+    return 1 if failed or nothing_accepted else 0

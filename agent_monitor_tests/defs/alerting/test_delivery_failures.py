@@ -66,7 +66,7 @@ def test_a_timeout_whose_post_landed_late_is_found_not_reposted(
     engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack
 ) -> None:
     # Slack answers after the 0.5 s client timeout but does post the message (at 0.8 s).
-    standin.fail_next(1, "hang", delay=0.8)
+    standin.fail_next(1, "late_accept", delay=0.8)
     one_try = slack.model_copy(update={"max_attempts_per_tick": 1})
     alert_tick(engine, config, T0, slack=one_try)
     (row,) = alert_rows(engine)
@@ -113,3 +113,27 @@ def test_record_delivery_counts_earlier_tries_and_every_post_of_the_tick(
     record_delivery(engine, item, DeliveryResult("retry_later", 3, error="HTTP 500"), T0)
     (row,) = alert_rows(engine)
     assert (row["delivery_status"], row["delivery_attempts"]) == ("undelivered", 4)
+
+
+def test_a_late_accept_is_awaited_across_ticks_and_never_posted_over(
+    engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack
+) -> None:
+    # A 0.5 s timeout, Slack taking the post at 1.0 s, a 2 s window: the wait (until 2.5 s after
+    # the send) does not fit the 1 s budget of a tick, so it is stored with the outbox row.
+    standin.fail_next(1, "late_accept", delay=1.0)
+    patient = slack.model_copy(update={"late_post_window_seconds": 2.0})
+    alert_tick(engine, config, T0, slack=patient)
+    (note,) = outbox_rows(engine)
+    assert (note["status"], note["attempts"]) == ("pending", 1)
+    assert note["post_may_land_until"] is not None
+    # The next tick comes too early: it neither looks at the history nor posts.
+    alert_tick(engine, config, T0 + timedelta(minutes=1), slack=patient)
+    assert [c[0] for c in standin.calls] == ["chat.postMessage"]
+    (row,) = alert_rows(engine)
+    assert "may still land" in row["delivery_error"]
+    time.sleep(2.6)
+    report = alert_tick(engine, config, T0 + timedelta(minutes=2), slack=patient)
+    assert report.delivery.delivered == [KEY]
+    assert len(standin.posted_with_key(KEY)) == 1 and len(standin.messages) == 1
+    (note,) = outbox_rows(engine)
+    assert (note["status"], note["already_posted"], note["post_may_land_until"]) == ("delivered", True, None)
