@@ -24,7 +24,7 @@ import pytest
 from agent_monitor_tests.pipeline.harness import TAU2, Built, ingest_and_build
 
 AIRLINE = TAU2 / "gpt-4.1_airline.json"
-AGENT = "airline-agent"
+AGENT = "gpt-4.1"
 HOUR = datetime(2025, 8, 1, 16)
 
 SIMULATIONS = 20
@@ -44,11 +44,11 @@ def built(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_every_event_is_accepted(built: Built) -> None:
     # 20 × (run started + run end) + 136 user + 226 assistant + 148 steps + 3 escalations
-    # = 40 + 136 + 226 + 148 + 3 = 553.
+    # + 20 conversation steps = 40 + 136 + 226 + 148 + 3 + 20 = 573.
     (result,) = built.ingested
-    assert (result.source_format, result.accepted, result.quarantined) == ("tau2", 553, 0)
-    assert built.count_events() == 553
-    assert built.count_events(event_type="workflow_step") == TOOL_CALLS
+    assert (result.source_format, result.accepted, result.quarantined) == ("tau2", 573, 0)
+    assert built.count_events() == 573
+    assert built.count_events(event_type="workflow_step") == TOOL_CALLS + SIMULATIONS  # + conversation steps
     assert built.count_events(event_type="escalation", kind="handoff_request") == HANDOFF_CALLS
 
 

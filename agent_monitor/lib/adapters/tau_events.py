@@ -30,6 +30,9 @@ def actions_value(conversation: Conversation) -> str:
     return "[" + ",".join(actions) + "]"
 
 
+CONVERSATION_STEP = "conversation"
+
+
 class _Builder:
     """Walks the messages once, keeping the turn counter and the step frontier."""
 
@@ -78,8 +81,11 @@ class _Builder:
         conv = self.conv
         event = self.base(f"msg:{message.position}", "agent_response", message)
         event.update(agent_id=conv.agent_id, agent_version=conv.agent_version, turn=self.turn)
-        event["status"] = "ok"
+        event["status"] = "error" if message.is_error else "ok"
+        if message.is_error:
+            event["error_type"] = message.error_type or "message_error"
         event["workflow_run_id"] = conv.prefix
+        event["step_id"] = CONVERSATION_STEP
         if message.text:
             event["text"] = message.text
         facts = extract_facts(message.text or "", conv.domain)
@@ -164,9 +170,38 @@ class _Builder:
                 self.step(step_id, name, started, depends_on, "timed_out", end_ts,
                           "no tool result before the run ended")
             )
-        status = "completed" if conv.reward == 1 else "failed"
-        self.events.append(self.run_event("end", status, end_ts))
+        self.events.append(self.conversation_step(end_ts))
+        status = "completed" if conv.reward == 1 and conv.error_type is None else "failed"
+        end = self.run_event("end", status, end_ts)
+        if conv.error_type is not None:
+            end["error_type"] = conv.error_type
+        self.events.append(end)
         return self.events
+
+    def conversation_step(self, end_ts: str) -> dict[str, Any]:
+        """The conversation itself is the agent's step of the run (so talk-only runs count).
+
+        It fails only when the run died outside the conversation (conv.error_type); whether
+        the task succeeded is the run's status, not the step's.
+        """
+        conv = self.conv
+        event: dict[str, Any] = {
+            "event_id": f"{conv.prefix}:{CONVERSATION_STEP}",
+            "event_type": "workflow_step",
+            "ts": end_ts,
+            "workflow_id": conv.workflow_id,
+            "workflow_run_id": conv.prefix,
+            "step_id": CONVERSATION_STEP,
+            "agent_id": conv.agent_id,
+            "agent_version": conv.agent_version,
+            "depends_on": [],
+            "status": "failed" if conv.error_type else "succeeded",
+            "started_at": format_ts(conv.started),
+            "session_id": conv.prefix,
+        }
+        if conv.error_type:
+            event["error_type"] = conv.error_type
+        return event
 
 
 def conversation_events(conversation: Conversation) -> list[dict[str, Any]]:
