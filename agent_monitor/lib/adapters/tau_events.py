@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent_monitor.lib.adapters.common import canonical_json, format_ts
-from agent_monitor.lib.adapters.facts import extract_facts, extract_facts_from_args
+from agent_monitor.lib.adapters.conversation_facts import FactTracker, given_value_fact
 from agent_monitor.lib.adapters.tau_model import (
     HANDOFF_TOOL,
     Conversation,
@@ -44,6 +44,8 @@ class _Builder:
         self.pending: dict[str, tuple[str, str, Message, list[str]]] = {}
         self.final_position = final_response_position(conversation.messages)
         self.previous_ts = conversation.started
+        self.facts = FactTracker(conversation.domain)
+        self.given_in: dict[str, dict[str, Any]] = {}
 
     def base(self, suffix: str, event_type: str, message: Message) -> dict[str, Any]:
         return {
@@ -70,8 +72,12 @@ class _Builder:
         self.turn += 1
         event = self.base(f"msg:{message.position}", "user_message", message)
         event["turn"] = self.turn
-        facts = extract_facts(message.text or "", self.conv.domain)
-        event["facts_provided"] = sorted(facts)
+        facts, fields = self.facts.user(message.text or "")
+        event["facts_provided"] = facts
+        if fields:
+            event["fields_provided"] = fields
+        for fact in facts:
+            self.given_in.setdefault(fact, event)
         if message.tool_calls:
             event["user_tool_calls"] = [call.name for call in message.tool_calls]
         self.events.append(event)
@@ -88,10 +94,20 @@ class _Builder:
         event["step_id"] = CONVERSATION_STEP
         if message.text:
             event["text"] = message.text
-        facts = extract_facts(message.text or "", conv.domain)
-        for call in message.tool_calls:
-            facts |= extract_facts_from_args(call.arguments, conv.domain)
-        event["facts_referenced"] = sorted(facts)
+        found = self.facts.agent(
+            message.text or "", [(call.name, call.arguments) for call in message.tool_calls]
+        )
+        event["facts_referenced"] = found.referenced
+        if found.requested:
+            event["fields_requested"] = found.requested
+        if found.flags:
+            event["flags"] = found.flags
+        for missed in found.contradicted:
+            # The user's message states the value the agent missed, in name=value form.
+            given = self.given_in[missed]
+            value_fact = given_value_fact(missed)
+            if value_fact not in given["facts_provided"]:
+                given["facts_provided"] = sorted([*given["facts_provided"], value_fact])
         if message.input_tokens is not None:
             event["input_tokens"] = message.input_tokens
         if message.output_tokens is not None:
@@ -153,6 +169,7 @@ class _Builder:
         return event
 
     def tool(self, message: Message) -> None:
+        self.facts.tool_result(message.text or "")
         if message.requestor != "assistant" or message.call_id not in self.pending:
             return
         step_id, name, started, depends_on = self.pending.pop(message.call_id)

@@ -151,3 +151,23 @@ def test_placeholder_times_are_not_measurements(value: Any, expected: str | None
     moment = measured(value)
     assert (moment.isoformat() if moment else None) == expected
     assert tau2  # the module under test is importable beside its helpers
+
+
+def test_near_miss_reservation_becomes_a_name_value_contradiction(tmp_path: Path) -> None:
+    messages = [
+        _msg("user", "Please cancel reservation IFOYYZ.", "2025-07-01T12:00:01.1"),
+        _msg("assistant", "", "2025-07-01T12:00:02.1", tool_calls=[
+            {"id": "c1", "name": "get_reservation_details",
+             "arguments": {"reservation_id": "IFOYWZ"}}]),
+        _msg("tool", "Error: Reservation IFOYWZ not found", "2025-07-01T12:00:03.1",
+             id="c1", error=True),
+    ]
+    document = {"info": {"agent_info": {"llm": "o3"}, "environment_info": {"domain_name": "airline"}},
+                "simulations": [_sim("n", messages=messages, start="2025-07-01T12:00:00.1",
+                                     end="2025-07-01T12:00:04.1")]}
+    events = _events(tmp_path, "o3_airline.json", document)
+    user = next(e for e in events if e["event_type"] == "user_message")
+    agent = next(e for e in events if e["event_type"] == "agent_response")
+    assert user["facts_provided"] == ["reservation:IFOYYZ", "reservation:IFOYYZ=IFOYYZ"]
+    assert user["fields_provided"] == ["reservation_id"]
+    assert agent["facts_referenced"] == ["reservation:IFOYWZ", "reservation:IFOYYZ=IFOYWZ"]
