@@ -78,3 +78,17 @@ def test_trial0_runs_completion_and_recovery(built: Built) -> None:
 def test_trial0_health_rows(built: Built) -> None:
     overall = [r for r in built.rows("agent_health", agent_id=AGENT) if r["rule"] == "overall"]
     assert sorted(r["hour"] for r in overall) == [datetime(2024, 6, 1, h) for h in range(17)]
+
+
+def test_profiler_findings_reach_session_coherence(built: Built) -> None:
+    # Task 26, trial 0: user ID and reservations given at turn 3, both asked again at turn 12
+    # (read by hand; agent_monitor_tests/lib/adapters/test_profiler_real.py).
+    (row,) = built.rows("session_coherence", session_id="tau-bench:gpt-4o-airline:task26:trial0")
+    assert row["flagged"] is True or row["flagged"] == 1
+    assert row["reasked_fields"] == ["reservation_id", "user_id"]
+    assert [(f["kind"], f["turn"], f["detail"]) for f in row["findings"]] == [
+        ("reasked_field", 12, "reservation_id"), ("reasked_field", 12, "user_id")]
+    # Trial 0 sessions flagged: tasks 23 and 26 (re-asks) and nothing else.
+    flagged = sorted(r["session_id"] for r in built.rows("session_coherence") if r["flagged"])
+    assert flagged == ["tau-bench:gpt-4o-airline:task23:trial0",
+                       "tau-bench:gpt-4o-airline:task26:trial0"]

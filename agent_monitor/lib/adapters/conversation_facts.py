@@ -9,9 +9,11 @@ Shared by the tau and OTel adapters. Rules (docs/adapters.md):
   the user's message gets `<kind>:<given>=<given>` and the response `<kind>:<given>=<used>`,
   the SPEC name=value form the session profiler compares;
 - the same tool call (name and arguments; a handoff without its summary) made
-  LOOP_MIN or more times in a row flags each response from the LOOP_MIN-th on `tool_loop`;
+  LOOP_MIN or more times in a row (no other agent call and no user message between) flags
+  each response from the LOOP_MIN-th on `tool_loop`;
 - a question the agent already asked, word for word after normalising, flags the response
-  `repeated_question` (pleasantries such as "anything else" are left out).
+  `repeated_question` (offers such as "Would you like me to ...?" and pleasantries such as
+  "anything else" are left out).
 """
 
 from __future__ import annotations
@@ -32,22 +34,27 @@ from agent_monitor.lib.adapters.facts import (
 
 LOOP_MIN = 3
 HANDOFF_TOOL = "transfer_to_human_agents"
+# Offers and pleasantries repeat by design; only questions that ask for information count.
 PLEASANTRY = re.compile(
     r"anything else|help you with|how can i (?:help|assist)|is that (?:all|correct|right)|"
-    r"would you like (?:me )?to proceed|shall i proceed|do you (?:want|confirm)",
+    r"would you (?:still )?(?:like|prefer)|do you (?:still )?(?:want|wish|confirm)|shall i|"
+    r"should i|^\W*(?:can i|may i|is there)\b",
     re.IGNORECASE,
 )
-MIN_QUESTION_WORDS = 4
+MIN_QUESTION_WORDS = 5
 
 
 def _question_keys(text: str) -> set[str]:
+    """Normalised questions of a text, each with the sentence before it (its subject)."""
     keys: set[str] = set()
+    previous = ""
     for sentence in SENTENCE.split(text):
-        if not sentence.strip().endswith("?") or PLEASANTRY.search(sentence):
-            continue
-        words = re.findall(r"[a-z0-9]+", sentence.lower())
-        if len(words) >= MIN_QUESTION_WORDS:
-            keys.add(" ".join(words))
+        sentence = sentence.strip()
+        if sentence.endswith("?") and not PLEASANTRY.search(sentence):
+            words = re.findall(r"[a-z0-9]+", sentence.lower())
+            if len(words) >= MIN_QUESTION_WORDS:
+                keys.add(" ".join(re.findall(r"[a-z0-9]+", previous.lower()) + words))
+        previous = sentence
     return keys
 
 
@@ -75,6 +82,8 @@ class FactTracker:
     def user(self, text: str) -> tuple[list[str], list[str]]:
         """(facts_provided, fields_provided) of a user message."""
         facts = extract_facts(text, self.domain)
+        # The user spoke: whatever the agent calls next may see another state.
+        self.last_call, self.call_run = None, 0
         for fact in sorted(facts):
             if fact not in self.given:
                 self.given.append(fact)

@@ -51,9 +51,12 @@ REQUEST = re.compile(
     r"need your|what(?:'s| is) your)\b",
     re.IGNORECASE,
 )
-# Asking about a different or an additional item is not a re-ask of the one already given.
+# Asking about a different or an additional item is not a re-ask of the one already given,
+# nor is asking to check or confirm a value that a lookup did not find.
 OTHER_ITEM = re.compile(
-    r"\b(?:other|another|additional|second|each|which|any more|remaining|new)\b", re.IGNORECASE
+    r"\b(?:other|another|additional|second|each|which|any more|remaining|new|different|"
+    r"double[- ]?check|check again|confirm|once you have|when you have|if you have)\b",
+    re.IGNORECASE,
 )
 SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 

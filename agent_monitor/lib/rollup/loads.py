@@ -27,6 +27,7 @@ SESSION_COLUMNS = (
     "fields_requested",
     "facts_provided",
     "fields_provided",
+    "flags",
 )
 RUN_COLUMNS = (
     "event_id",

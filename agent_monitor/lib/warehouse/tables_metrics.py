@@ -127,6 +127,8 @@ session_coherence = Table(
     Column("flagged", Boolean(), nullable=False),
     Column("flag_reasons", JsonColumn, nullable=False),
     Column("built_at", DateTime(), nullable=False),
+    # [{kind, turn, event_id, detail}]: each finding and the turn it points to.
+    Column("findings", JsonColumn),
 )
 Index("ix_session_coherence_hour", session_coherence.c.hour)
 

@@ -120,9 +120,13 @@ def test_tracker_flags_loops_and_repeated_questions() -> None:
     flags.append(tracker.agent("", [("transfer_to_human_agents", {"summary": "y"})]).flags)
     flags.append(tracker.agent("", [("get_details_by_id", {"id": "L1"})]).flags)
     assert flags == [[], [], ["tool_loop"], []]
-    ask = "Could you tell me which apps are open on your phone?"
+    ask = "Let's check the apps. Could you tell me which apps are open on your phone?"
     assert tracker.agent(ask, []).flags == []
-    assert tracker.agent("Sorry. " + ask, []).flags == ["repeated_question"]
-    # Pleasantries repeat without meaning anything.
-    assert tracker.agent("Is there anything else I can help you with?", []).flags == []
-    assert tracker.agent("Is there anything else I can help you with?", []).flags == []
+    assert tracker.agent("Thanks!\n" + ask, []).flags == ["repeated_question"]
+    # A generic question counts with the sentence before it: other subject, other question.
+    assert tracker.agent("Let's check roaming. Could you provide these details?", []).flags == []
+    assert tracker.agent("Let's check the APN. Could you provide these details?", []).flags == []
+    # Pleasantries and offers repeat without meaning anything.
+    for _ in range(2):
+        assert tracker.agent("Is there anything else I can help you with?", []).flags == []
+        assert tracker.agent("Sorry. Would you like me to transfer you?", []).flags == []
