@@ -101,11 +101,13 @@ def test_the_failed_tool_result_is_the_one_failure_and_recovers(built: Built) ->
     # No assistant message is an error: every response is `ok`.
     assert built.total("agent_metrics_hourly", "n_error_responses", agent_id=AGENT) == 0
     (agent_row,) = built.rows("agent_metrics_hourly", agent_id=AGENT, agent_version="")
-    # M6: the failure (tool result 16:21:48.115935) is followed, across all 20 concurrent
-    # simulations, by task 30's assistant message at 16:21:48.267042 and further successes:
-    # one incident, recovered after 48.267042 − 48.115935 = 0.151107 s.
+    # M6: the failure (tool result 16:21:48.115935) recovers only through successful steps
+    # (replies are another kind of outcome: no recovery). Across all 20 concurrent
+    # simulations the tool results (no `error`) and conversation ends (max(end_time, last
+    # message)) after it, in time order, start a run of three successes at 16:21:50.924456:
+    # one incident, recovered after 50.924456 − 48.115935 = 2.808521 s.
     assert agent_row["n_incidents_recovered"] == 1
-    assert agent_row["m6_mttr_seconds"] == pytest.approx(0.151107, abs=1e-6)
+    assert agent_row["m6_mttr_seconds"] == pytest.approx(2.808521, abs=1e-6)
     assert agent_row["m6_open_incident_age_seconds"] is None
     # One failure chain, rooted at the call in message 20 of task 25 (its result is message 21);
     # the retried booking that follows succeeded, so nothing downstream failed; reward 0.

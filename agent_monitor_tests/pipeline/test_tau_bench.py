@@ -18,9 +18,10 @@ tool content starting with "Error", `reward`, with the clock above):
   reward 0, task 29 with reward 1). A run counts for an agent's M5 only when the agent ran a
   step in it (SPEC M5); the conversation itself is the agent's step, so all 50 runs count,
   21 of them completed.
-- trial 0 outcomes (assistant messages = successes, tool results = success unless "Error"),
-  replayed in clock order: 17 failures open 10 incidents, each recovered at the first of 3
-  successes, after 20, 100, 100, 20, 100, 100, 100, 20, 20 and 100 s: Σ 680 s.
+- trial 0 M6: every failure is a tool result starting "Error", and an incident recovers only
+  through successful steps (tool results, and each trajectory's conversation step at its
+  end), never through replies. Replayed in clock order, the step outcomes give 7 incidents,
+  recovered after 40, 360, 40, 600, 200, 40 and 160 s: Σ 1440 s.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ def test_trial0_sessions_turns_and_handoffs(built: Built) -> None:
 def test_trial0_runs_completion_and_recovery(built: Built) -> None:
     total = lambda column: built.total("agent_metrics_hourly", column, agent_id=AGENT)  # noqa: E731
     assert (total("n_runs_ended"), total("n_runs_completed")) == (50, 21)
-    assert total("n_incidents_recovered") == 10
-    assert total("m6_recovery_seconds_sum") == pytest.approx(680.0)
+    assert total("n_incidents_recovered") == 7
+    assert total("m6_recovery_seconds_sum") == pytest.approx(1440.0)
     # Every session is profiled once (one row per session of the built hours).
     assert len(built.rows("session_coherence")) == 50
 
