@@ -100,6 +100,9 @@ def test_the_failed_tool_result_is_the_one_failure_and_recovers(built: Built) ->
     assert built.count_events(event_type="workflow_step", status="timed_out") == 0
     # No assistant message is an error: every response is `ok`.
     assert built.total("agent_metrics_hourly", "n_error_responses", agent_id=AGENT) == 0
+    # No response carries validator `flags`: nothing could feed M4, so it is NULL, not 0.0.
+    assert built.total("agent_metrics_hourly", "n_flag_checked", agent_id=AGENT) == 0
+    assert {r["m4_hallucination_rate"] for r in built.rows("agent_metrics_hourly")} == {None}
     (agent_row,) = built.rows("agent_metrics_hourly", agent_id=AGENT, agent_version="")
     # M6: the failure (tool result 16:21:48.115935) recovers only through successful steps
     # (replies are another kind of outcome: no recovery). Across all 20 concurrent

@@ -8,7 +8,7 @@
 -- before the request, in turn order, user message first within a turn); a response
 -- referencing a name=value fact at or after the first turn at which the user provided one
 -- (a contradicted fact; LIKE over the JSON text is a superset test); a response flagged
--- tool_loop or repeated_question by its adapter. Every other session has no late response,
+-- tool_loop or repeated_question by its adapter (`profile_flags`, kept in attributes). Every other session has no late response,
 -- no re-asked field, no contradiction and no loop or repeated question.
 WITH bounds AS (
     SELECT e.session_id AS session_id,
@@ -43,7 +43,9 @@ SELECT b.session_id AS session_id,
                            AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN e.turn END)
               OR MAX(CASE WHEN e.event_type = 'agent_response'
                            AND (CAST(e.flags AS TEXT) LIKE '%tool_loop%'
-                                OR CAST(e.flags AS TEXT) LIKE '%repeated_question%')
+                                OR CAST(e.flags AS TEXT) LIKE '%repeated_question%'
+                                OR CAST(e.attributes AS TEXT) LIKE '%tool_loop%'
+                                OR CAST(e.attributes AS TEXT) LIKE '%repeated_question%')
                           THEN 1 ELSE 0 END) = 1
             THEN 1 ELSE 0 END AS needs_profile
 FROM bounds b

@@ -10,7 +10,8 @@ Shared by the tau and OTel adapters. Rules (docs/adapters.md):
   the SPEC name=value form the session profiler compares;
 - the same tool call (name and arguments; a handoff without its summary) made
   LOOP_MIN or more times in a row (no other agent call and no user message between) flags
-  each response from the LOOP_MIN-th on `tool_loop`;
+  each response from the LOOP_MIN-th on `tool_loop` (in `profile_flags`, not `flags`: these
+  are marks for the session profiler, not validator findings, and M4 does not read them);
 - a question the agent already asked, word for word after normalising, flags the response
   `repeated_question` (offers such as "Would you like me to ...?" and pleasantries such as
   "anything else" are left out).

@@ -101,7 +101,8 @@ class _Builder:
         if found.requested:
             event["fields_requested"] = found.requested
         if found.flags:
-            event["flags"] = found.flags
+            # Profiler marks, not validator flags: kept out of `flags` (and so out of M4).
+            event["profile_flags"] = found.flags
         for missed in found.contradicted:
             # The user's message states the value the agent missed, in name=value form.
             given = self.given_in[missed]

@@ -172,7 +172,9 @@ def _flag_findings(responses: Sequence[Mapping[str, Any]]) -> tuple[Finding, ...
     out: list[Finding] = []
     in_loop = False
     for row in responses:
-        flags = set(str_list(row.get("flags")))
+        attributes = row.get("attributes")
+        marks = attributes.get("profile_flags") if isinstance(attributes, Mapping) else None
+        flags = set(str_list(row.get("flags"))) | set(str_list(row.get("profile_flags") or marks))
         if "tool_loop" in flags and not in_loop:
             out.append(Finding("tool_loop", int(row["turn"]), str(row["event_id"]), ""))
         in_loop = "tool_loop" in flags

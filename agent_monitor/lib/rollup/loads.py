@@ -28,6 +28,7 @@ SESSION_COLUMNS = (
     "facts_provided",
     "fields_provided",
     "flags",
+    "attributes",
 )
 RUN_COLUMNS = (
     "event_id",

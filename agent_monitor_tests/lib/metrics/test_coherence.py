@@ -212,7 +212,7 @@ def test_dataframe_input_with_missing_lists() -> None:
 
 def _flagged(turn: int, flags: list[str]) -> dict[str, Any]:
     row = agent(turn)
-    row["flags"] = flags
+    row["profile_flags" if len(flags) == 1 else "flags"] = flags
     return row
 
 
