@@ -108,6 +108,7 @@ class FactTracker:
             if missed is not None:
                 out.contradicted.append(missed)
                 out.referenced.append(f"{missed}={fact.split(':', 1)[1]}")
+        out.referenced.sort()
         for name, arguments in calls:
             signature = canonical_json([name, {} if name == HANDOFF_TOOL else arguments])
             self.call_run = self.call_run + 1 if signature == self.last_call else 1
