@@ -35,7 +35,7 @@ def detect_format(path: Path) -> Format:
     """Guess the format by content; anything unrecognised is JSONL (ingestion checks it)."""
     head = peek(path)
     if head.startswith(b"["):
-        return "tau-bench"
+        return "tau2" if _simulation_list(head) else "tau-bench"
     first_line = head.split(b"\n", 1)[0]
     try:
         first = orjson.loads(first_line)
@@ -53,6 +53,12 @@ def detect_format(path: Path) -> Format:
         if any(marker in head for marker in TAU2_MARKERS):
             return "tau2"
     return "jsonl"
+
+
+def _simulation_list(head: bytes) -> bool:
+    """A JSON list of tau2 simulations (`messages`) rather than tau-bench trajectories (`traj`)."""
+    messages, traj = head.find(b'"messages"'), head.find(b'"traj"')
+    return messages >= 0 and (traj < 0 or messages < traj)
 
 
 def _guarded(path: Path, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:

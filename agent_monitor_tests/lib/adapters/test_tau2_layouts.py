@@ -52,6 +52,9 @@ def _runs(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_list_of_simulations_is_tau2_named_from_the_file(tmp_path: Path) -> None:
     # A bare list: model and domain come from the `<model>_<domain>` file name.
     events = _events(tmp_path, "o3_retail.json", [_sim("a", messages=TALK), _sim("b", messages=TALK, reward=0.0)])
+    from agent_monitor.lib.adapters.detect import detect_format
+
+    assert detect_format(tmp_path / "o3_retail.json") == "tau2"  # what the ledger records
     runs = _runs(events)
     assert {k: v["status"] for k, v in runs.items()} == {
         "tau2:o3_retail:a": "completed", "tau2:o3_retail:b": "failed"}
