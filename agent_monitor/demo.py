@@ -31,21 +31,30 @@ class DemoPlan:
         return self.home / "demo_logs"
 
 
-def run_demo(plan: DemoPlan) -> None:
+def run_demo(plan: DemoPlan) -> list[str]:
+    """Run the demo; returns the problems that make it fail (inputs that gave nothing)."""
     if plan.real_paths is None:
         from agent_monitor.demo_live import run_live_demo
 
         run_live_demo(plan)
-        return
+        return []
+    from agent_monitor.cli.ingest import accepted_nothing
+
     engine = open_warehouse(plan.database_url)
     files = _real_files(plan.real_paths)
     print(f"\n1. ingest {len(files)} file(s)")
+    problems: list[str] = []
     for path in files:
-        print("   " + ingest_path(engine, path).summary())
+        result = ingest_path(engine, path)
+        print("   " + result.summary())
+        if accepted_nothing(result):
+            problems.append(f"{path}: nothing accepted ({result.quarantined} quarantined)")
+    if not files:
+        problems.append("no log files found in " + ", ".join(map(str, plan.real_paths or [])))
     first, last = _event_hours(engine)
     if first is None or last is None:
         print("no events were accepted; nothing to build")
-        return
+        return problems or ["no events were accepted"]
     from agent_monitor.definitions import defs
 
     warehouse = Warehouse(url=plan.database_url)
@@ -64,6 +73,7 @@ def run_demo(plan: DemoPlan) -> None:
     run_alert_demo(plan.database_url, None, output_folder=plan.home)
     print_where_to_look(plan)
     engine.dispose()
+    return problems
 
 
 def print_where_to_look(plan: DemoPlan) -> None:

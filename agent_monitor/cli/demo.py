@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     began = time.monotonic()
     print(f"warehouse: {redact(plan.database_url)}")
     print(f"Dagster home: {dagster_home}")
-    run_demo(plan)
+    problems = run_demo(plan)
     print(f"\ndone in {time.monotonic() - began:.0f} s")
-    return 0
+    for problem in problems:
+        print(f"agent-monitor demo: {problem}", file=sys.stderr)
+    return 1 if problems else 0

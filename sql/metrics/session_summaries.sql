@@ -7,8 +7,9 @@
 -- the first turn at which the user provided a field (a re-ask needs the field provided
 -- before the request, in turn order, user message first within a turn); a response
 -- referencing a name=value fact at or after the first turn at which the user provided one
--- (a contradicted fact; LIKE over the JSON text is a superset test). Every other session
--- has no late response, no re-asked field and no contradiction.
+-- (a contradicted fact; LIKE over the JSON text is a superset test); a response flagged
+-- tool_loop or repeated_question by its adapter (`profile_flags`, kept in attributes). Every other session has no late response,
+-- no re-asked field, no contradiction and no loop or repeated question.
 WITH bounds AS (
     SELECT e.session_id AS session_id,
            MAX(e.ts_epoch) AS ts_epoch
@@ -40,6 +41,12 @@ SELECT b.session_id AS session_id,
                            AND CAST(e.facts_referenced AS TEXT) LIKE '%=%' THEN e.turn END)
                  >= MIN(CASE WHEN e.event_type = 'user_message'
                            AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN e.turn END)
+              OR MAX(CASE WHEN e.event_type = 'agent_response'
+                           AND (CAST(e.flags AS TEXT) LIKE '%tool_loop%'
+                                OR CAST(e.flags AS TEXT) LIKE '%repeated_question%'
+                                OR CAST(e.attributes AS TEXT) LIKE '%tool_loop%'
+                                OR CAST(e.attributes AS TEXT) LIKE '%repeated_question%')
+                          THEN 1 ELSE 0 END) = 1
             THEN 1 ELSE 0 END AS needs_profile
 FROM bounds b
 JOIN raw_events e ON e.session_id = b.session_id

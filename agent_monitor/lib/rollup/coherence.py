@@ -182,4 +182,8 @@ def _findings(profile: SessionProfile) -> dict[str, Any]:
         "n_contradicted_facts": len(profile.contradicted_facts),
         "flagged": profile.flagged,
         "flag_reasons": list(profile.flag_reasons),
+        "findings": [
+            {"kind": f.kind, "turn": f.turn, "event_id": f.event_id, "detail": f.detail}
+            for f in profile.findings
+        ],
     }
