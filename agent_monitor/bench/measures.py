@@ -45,6 +45,13 @@ def hour_floor(params: dict[str, Any]) -> dict[str, Any]:
     return floor_scan(params["url"], start, start + timedelta(hours=params.get("hours", 1)))
 
 
+def versus_peer(params: dict[str, Any]) -> dict[str, Any]:
+    """Ours and DuckDB computing the same outputs of the (built) hour, timed and compared."""
+    from agent_monitor.bench.versus import versus
+
+    return versus(params["url"], params["key"], params.get("config"))
+
+
 def load_hours(params: dict[str, Any]) -> dict[str, Any]:
     """Write and ingest `events_per_hour` events for each of `hours` hours, one file a day."""
     engine = open_warehouse(params["url"])
@@ -158,6 +165,7 @@ MEASURES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest_floor": ingest_floor,
     "hour_build": hour_build,
     "hour_floor": hour_floor,
+    "peer": versus_peer,
     "load_hours": load_hours,
     "count_events": count_events,
     "backfill": backfill,

@@ -28,6 +28,7 @@ TARGETS = {
     "backfill_30_days_seconds": 1800,
     "peak_rss_mib": 1536,
     "sensor_tick_seconds": 2.0,
+    "ratio_to_duckdb": 2.0,
 }
 
 
@@ -88,6 +89,8 @@ def _ingest_part(kind: str, options: BenchOptions, workdir: Path, events_file: P
             scan = run_measure("hour_floor", params)
             out.update(hour_build=build, hour_floor=scan,
                        hour_ratio_to_floor=_ratio(build.get("seconds"), scan.get("seconds")))
+            if build.get("success"):
+                out["peer"] = run_measure("peer", params)
         return out
     finally:
         databases.drop(url)
