@@ -238,7 +238,7 @@ def session_profiles(con: Any, start: datetime, end: datetime,
     """session_coherence rows of the sessions whose last event is in [start, end)."""
     rule = rule or CoherenceFlagRule()
     con.execute(f"CREATE OR REPLACE TEMP TABLE peer_summaries AS {_our_sql('session_summaries')}",
-                {"start": start, "end": end})
+                {"start": start, "end": end, "since": start - LOOKBACK})
     sql = f"""
     WITH s AS (
         SELECT session_id, FLOOR(last_epoch / 3600) * 3600 AS hour_epoch FROM peer_summaries

@@ -80,26 +80,27 @@ def rebuild_queue(
 def _load(
     connection: Connection, day_start: datetime, day_end: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    is_response = raw_events.c.event_type == "agent_response"
-    is_shadow = raw_events.c.deployment == "shadow"
-    in_days = and_(raw_events.c.ts >= day_start, raw_events.c.ts < day_end)
-    primary_ids = (
-        select(raw_events.c.event_id)
-        .where(is_response, in_days, or_(raw_events.c.deployment.is_(None), ~is_shadow))
-        .scalar_subquery()
-    )
+    """The days' primary responses, their shadows and their reviews (whenever those arrived).
+
+    Shadows and reviews are read through their primary (a join on shadow_of / target_event_id
+    from the days' primaries), so each read is bounded by the days, not by the table's size.
+    """
+    primary = raw_events.alias("p")
+    in_days = and_(primary.c.event_type == "agent_response", primary.c.ts >= day_start, primary.c.ts < day_end,
+                   or_(primary.c.deployment.is_(None), primary.c.deployment != "shadow"))
     columns = [raw_events.c[name] for name in _RESPONSE_COLUMNS]
     primaries = result_dicts(connection.execute(
-        select(*columns).where(is_response, in_days, or_(raw_events.c.deployment.is_(None), ~is_shadow))
-        .order_by(raw_events.c.ts, raw_events.c.event_id)
+        select(*[primary.c[name] for name in _RESPONSE_COLUMNS]).where(in_days)
+        .order_by(primary.c.ts, primary.c.event_id)
     ))
     shadows = result_dicts(connection.execute(
-        select(*columns).where(is_response, is_shadow, raw_events.c.shadow_of.in_(primary_ids))
+        select(*columns).select_from(raw_events.join(primary, raw_events.c.shadow_of == primary.c.event_id))
+        .where(in_days, raw_events.c.event_type == "agent_response", raw_events.c.deployment == "shadow")
     ))
     reviews = result_dicts(connection.execute(
-        select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
-            raw_events.c.event_type == "review", raw_events.c.target_event_id.in_(primary_ids)
-        )
+        select(*[raw_events.c[name] for name in _REVIEW_COLUMNS])
+        .select_from(raw_events.join(primary, raw_events.c.target_event_id == primary.c.event_id))
+        .where(in_days, raw_events.c.event_type == "review")
     ))
     return primaries, shadows, reviews
 
