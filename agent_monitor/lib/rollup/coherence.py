@@ -87,7 +87,7 @@ def session_rows(
     first provided field; a name=value reference at or after the user's first name=value
     fact: `needs_profile`) have their events read and walked in Python.
     """
-    summaries = run_query(connection, "session_summaries", start, end)
+    summaries = run_query(connection, "session_summaries", start, end, since=start - LOOKBACK)
     profiled = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries if r["needs_profile"]}
     rows = _profiled_rows(connection, profiled, start, rule)
     for summary in summaries:
