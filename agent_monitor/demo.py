@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from agent_monitor.build import build_unpartitioned, build_window, report_changed_hours
 from agent_monitor.defs.resources import Warehouse
+from agent_monitor.lib.config import CONFIG_ENV_VAR
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.metadata import metadata
 from agent_monitor.lib.warehouse.open import open_warehouse
@@ -59,18 +63,23 @@ def run_demo(plan: DemoPlan) -> list[str]:
 
     warehouse = Warehouse(url=plan.database_url)
     with dg.DagsterInstance.get() as instance:
-        report_changed_hours(instance, warehouse)
+        cursor = report_changed_hours(instance, warehouse)
         # Logs months apart (tau-bench's clock, tau2's dates) build as separate spans of hours.
-        for first, last in _event_spans(engine):
+        for first, last in _build_spans(_event_spans(engine), _current_hour()):
             print(f"\n2. build every hourly table for {first:%Y-%m-%d %H:00} … {last:%Y-%m-%d %H:00} UTC (one run)")
-            build_window(defs, instance, first, last, warehouse=warehouse, quiet=True)
+            build_window(defs, instance, first, last, warehouse=warehouse, quiet=True, checks=True)
         build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
+    hand_over_sensor_cursor(cursor)
     print("\n3. tables")
     print_table_counts(engine)
     print_latest_metrics(engine)
     from agent_monitor.demo_alerts import run_alert_demo
 
     run_alert_demo(plan.database_url, None, output_folder=plan.home)
+    # Once more after the alerts: the page shows the episodes and writes the trace pages
+    # that the messages link to.
+    with dg.DagsterInstance.get() as instance:
+        build_unpartitioned(defs, instance, warehouse=warehouse, quiet=True)
     print_where_to_look(plan)
     engine.dispose()
     return problems
@@ -79,12 +88,45 @@ def run_demo(plan: DemoPlan) -> list[str]:
 def print_where_to_look(plan: DemoPlan) -> None:
     print(
         "\nWhere to look:\n"
-        "  - the Dagster UI on these results:\n"
+        "  - the Dagster UI on these results (nothing is left for its sensors to rebuild):\n"
         f"      DAGSTER_HOME={instance_home()} AGENT_MONITOR_DATABASE_URL='{plan.database_url}' "
+        f"AGENT_MONITOR_CONFIG={os.environ.get(CONFIG_ENV_VAR, '')} "
         ".venv/bin/dagster dev   (then http://localhost:3000, Assets)\n"
         f"  - the warehouse itself: {plan.database_url}\n"
     )
     _print_dashboard_path()
+
+
+# The automation rule builds a missing hour among the newest 48 whose inputs have data
+# (defs/partitions.py): a span that ends less than this long before now is built on through
+# the current hour, so that nothing is left for the automation sensor to do after the demo.
+RECENT = timedelta(hours=96)
+
+
+def _current_hour() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+
+
+def _build_spans(spans: list[tuple[datetime, datetime]], now_hour: datetime) -> list[tuple[datetime, datetime]]:
+    """The spans to build: the last one through the current hour when it ends recently."""
+    if spans and now_hour - spans[-1][1] <= RECENT:
+        spans = [*spans[:-1], (spans[-1][0], max(spans[-1][1], now_hour))]
+    return spans
+
+
+def hand_over_sensor_cursor(cursor: str | None) -> None:
+    """Give the instance's raw_events_update_sensor the cursor of the demo's own report, so
+    that `dagster dev` does not report (and rebuild) every hour again on its first tick."""
+    if not cursor:
+        return
+    workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "sensor", "cursor", "raw_events_update_sensor",
+         "--set", cursor, "-w", str(workspace)],
+        cwd=workspace.parent, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        print(f"   could not hand the sensor cursor over: {done.stderr.strip()[-500:]}")
 
 
 def print_latest_metrics(engine: Engine) -> None:
@@ -106,8 +148,6 @@ def _print_dashboard_path() -> None:
 
 
 def instance_home() -> str:
-    import os
-
     return os.environ.get("DAGSTER_HOME", "")
 
 

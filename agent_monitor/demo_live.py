@@ -10,28 +10,36 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 
 from agent_monitor.build import build_unpartitioned
 from agent_monitor.defs.resources import Warehouse
-from agent_monitor.demo import DemoPlan, print_latest_metrics, print_table_counts, print_where_to_look
+from agent_monitor.demo import (
+    DemoPlan,
+    hand_over_sensor_cursor,
+    print_latest_metrics,
+    print_table_counts,
+    print_where_to_look,
+)
 from agent_monitor.demo_alerts import report_alerts
 from agent_monitor.lib.config import CONFIG_ENV_VAR, load_config
+from agent_monitor.lib.replay import REPLAY_REVIEW_RATE
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.replay import ReplaySettings, run_replay
 
 # A tick every hour, at :30: each hour is judged while it fills, and again once it has ended.
 TICK_MINUTES = 60
-# The demo's reviewers judge 15 % of responses (SPEC's default is 5 %): see docs/replay.md.
-REVIEW_RATE = 0.15
 
 
 def run_live_demo(plan: DemoPlan) -> None:
+    base = os.environ.get(CONFIG_ENV_VAR)
     settings = ReplaySettings(
         folder=plan.home, hours=plan.hours, seed=plan.seed, start=plan.start.replace(tzinfo=None),
-        tick_minutes=TICK_MINUTES, compare=False, review_base_rate=REVIEW_RATE,
+        tick_minutes=TICK_MINUTES, compare=False, review_base_rate=REPLAY_REVIEW_RATE,
         database_url=plan.database_url, links={}, logs_name=plan.log_folder.name,
+        base_config=Path(base) if base else None, checks=True,
     )
     print(f"0.-2. generate {plan.hours} h of logs from {plan.start:%Y-%m-%d %H:00} UTC (seed {plan.seed}) and "
           f"play them live: files land in 5-minute slices; at :30 of every hour (and after each review "
@@ -43,10 +51,10 @@ def run_live_demo(plan: DemoPlan) -> None:
                   f"{incident.start:%Y-%m-%d %H:%M} → {incident.end:%Y-%m-%d %H:%M} UTC")
         print(f"   {result.ticks} ticks, {result.runs} runs in {result.seconds:.0f} s; "
               f"ground truth: {plan.log_folder / 'ground_truth.json'}")
-        # Everything after this reads the configuration the sensors ran with.
-        if result.config_path is not None:
-            os.environ[CONFIG_ENV_VAR] = str(result.config_path)
+        # The dashboard, once the alerts are in: it shows their episodes and writes the trace
+        # pages the messages link to.
         build_unpartitioned(load_defs(), instance, warehouse=Warehouse(url=plan.database_url), quiet=True)
+    hand_over_sensor_cursor(result.update_cursor)
     engine = open_warehouse(plan.database_url)
     print("\n3. tables")
     print_table_counts(engine)

@@ -1,11 +1,23 @@
 """The one hourly partitioning every table uses, and the late-data automation rule."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import dagster as dg
 
-PARTITIONS_START = "2024-01-01-00:00"
+from agent_monitor.lib.config import ConfigError, PartitionSettings, load_config
+
+
+def configured_start() -> datetime:
+    """`partitions.start` of the config file; its default when the file cannot be read (the
+    resources that load the config then report what is wrong with it)."""
+    try:
+        return load_config().partitions.start_hour()
+    except ConfigError:
+        return PartitionSettings().start_hour()
+
+
+PARTITIONS_START = configured_start()
 
 # end_offset=1: the current, still-filling hour exists as a partition, so it can be built
 # and then rebuilt as its events arrive.

@@ -17,6 +17,7 @@ from agent_monitor.defs.alerting.resources import TOKEN_ENV_VAR
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.generator import GeneratorSettings, GroundTruth, generate
+from agent_monitor.lib.replay import REPLAY_REVIEW_RATE
 from agent_monitor.lib.replay.arrivals import deliveries
 from agent_monitor.lib.replay.pages import Page, parse_page
 from agent_monitor.lib.slack_standin import SlackStandIn
@@ -42,14 +43,13 @@ class ReplaySettings:
     review_every_hours: int = 6
     traffic_scale: float = 1.0
     compare: bool = True
-    # The share of responses reviewers judge, for the generator's reviewers and the monitor's
-    # sampler alike. Above SPEC's 0.05: at 0.05 an agent has ~60 reviewed responses in 24 h,
-    # M1's divergence then has a standard error of ~0.04 and chance crosses 0.10
-    # (docs/replay.md, "Review rate").
-    review_base_rate: float = 0.15
+    # The share of responses reviewers judge, for the generator's reviewers and the sampler.
+    review_base_rate: float = REPLAY_REVIEW_RATE
     database_url: str | None = None  # default: SQLite in `folder`
     links: dict[str, str] | None = None  # the `links` config section; default: loopback pages
     logs_name: str = "logs"  # the generated logs go to `folder / logs_name`
+    base_config: Path | None = None  # settings the replay's own (landing, Slack, …) add to
+    checks: bool = False  # run the asset checks with every build
 
 
 @dataclass
@@ -66,6 +66,7 @@ class ReplayResult:
     last_tick: datetime | None = None
     messages: list[dict] = field(default_factory=list)  # as the Slack stand-in received them
     config_path: Path | None = None
+    update_cursor: str | None = None  # the raw-events update sensor's, after the last tick
 
 
 def _generator_settings(settings: ReplaySettings) -> GeneratorSettings:
@@ -76,14 +77,20 @@ def _generator_settings(settings: ReplaySettings) -> GeneratorSettings:
 
 
 def _config(settings: ReplaySettings, standin: SlackStandIn) -> Path:
-    path = settings.folder / "agent_monitor.yaml"
-    path.write_text(yaml.safe_dump({
-        "ingest": {"landing_folder": str(settings.folder / "landing")},
-        "review": {"base_rate": settings.review_base_rate},
-        "slack": {"channel": CHANNEL, "base_url": standin.base_url, "timeout_seconds": 2.0},
-        "links": settings.links if settings.links is not None else {
-            "dagster_ui_base_url": "http://127.0.0.1:3000", "dashboard_url": "http://127.0.0.1:8765/"},
-    }))
+    """The replay's configuration file: `base_config` (if any) with its landing folder, review
+    rate, Slack stand-in and links."""
+    raw: dict = {}
+    if settings.base_config is not None:
+        raw = yaml.safe_load(settings.base_config.read_text(encoding="utf-8")) or {}
+    raw.setdefault("ingest", {})["landing_folder"] = str(settings.folder / "landing")
+    raw.setdefault("review", {})["base_rate"] = settings.review_base_rate
+    raw.setdefault("slack", {}).update(channel=CHANNEL, base_url=standin.base_url, timeout_seconds=2.0)
+    if settings.links is not None:
+        raw.setdefault("links", {}).update(settings.links)
+    elif settings.base_config is None:
+        raw["links"] = {"dagster_ui_base_url": "http://127.0.0.1:3000", "dashboard_url": "http://127.0.0.1:8765/"}
+    path = settings.folder / "replay.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 
 
@@ -127,7 +134,8 @@ def run_replay(
         with SlackStandIn(token=TOKEN) as standin, _instance(instance) as dagster:
             result.config_path = _config(settings, standin)
             monitor = MonitorSettings(path=str(result.config_path))
-            loop = Loop(defs, dagster, Warehouse(url=url), monitor, landing, list(pending))
+            loop = Loop(defs, dagster, Warehouse(url=url), monitor, landing, list(pending),
+                        checks=settings.checks)
             end = settings.start + settings.hours * HOUR
             times = tick_times(settings.start, end, [d.at for d in pending], settings.tick_minutes)
             log(f"replaying {len(pending)} files over {len(times)} ticks "
@@ -145,6 +153,7 @@ def run_replay(
             result.ticks, result.runs, result.seconds_by_step = len(times), loop.runs, dict(loop.seconds)
             result.last_tick = times[-1]
             result.messages = list(standin.messages)
+            result.update_cursor = loop.update_cursor
             if settings.compare:
                 log("building the same events in one backfill run to compare")
                 rebuilt = backfill(files, f"sqlite:///{settings.folder / 'backfill.db'}", monitor,

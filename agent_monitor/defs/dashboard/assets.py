@@ -27,6 +27,10 @@ refresh_after_updates = (
         dg.AssetDep("drift_signals_hourly", partition_mapping=dg.AllPartitionMapping()),
     ],
     automation_condition=refresh_after_updates,
+    # Not partitioned, so one run builds it anyway; saying so lets a CLI partition-range
+    # materialization of every asset (`dagster asset materialize --select '*'
+    # --partition-range …`, which requires single-run policies) include the page.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="dashboard",
     kinds={"html"},
 )

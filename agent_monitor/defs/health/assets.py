@@ -5,6 +5,7 @@ from collections import Counter
 import dagster as dg
 
 from agent_monitor.defs.partitions import hourly_table
+from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER
@@ -42,17 +43,21 @@ def agent_health(
     with warehouse.engine.begin() as connection:
         rows = health_rows(connection, start, begun_end, rules, as_of) if begun_end > start else []
         now = utc_now()
-        written = replace_window(connection, health_table, "hour", start, end,
-                                 [{**row, "as_of": min(as_of, row["hour"] + HOUR), "built_at": now}
-                                  for row in rows])
+        replace_window(connection, health_table, "hour", start, end,
+                       [{**row, "as_of": min(as_of, row["hour"] + HOUR), "built_at": now}
+                        for row in rows])
+    return report_each_hour(context, rows, _health_metadata)
+
+
+def _health_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     rule_rows = [r for r in rows if r["rule"] != "overall"]
     overall = Counter(r["status"] for r in rows if r["rule"] == "overall")
     per_rule = Counter(r["status"] for r in rule_rows)
     not_ok = [r for r in rule_rows if r["status"] in ("warning", "critical")]
-    return dg.MaterializeResult(metadata={
-        "rows": dg.MetadataValue.int(written),
+    return {
+        "rows": dg.MetadataValue.int(len(rows)),
         **{f"agents_{s}": dg.MetadataValue.int(overall[s]) for s in STATUS_ORDER},
         **{f"rules_{s}": dg.MetadataValue.int(per_rule[s]) for s in STATUS_ORDER},
         "non_ok_rules": dg.MetadataValue.md(markdown_table(
             not_ok, ("hour", "agent_id", "rule", "scope", "status", "value", "threshold", "reason"))),
-    })
+    }

@@ -7,6 +7,7 @@ import dagster as dg
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.metrics.summary import agent_metrics_metadata
 from agent_monitor.defs.partitions import hourly_table
+from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rates import ratio
@@ -43,7 +44,7 @@ def agent_metrics_hourly(
     """M1–M7 per hour × agent × version with numerators, denominators, latency and tokens."""
     start, end = _window(context)
     rows = build_agent_metrics(warehouse.engine, start, end, clock.now())
-    return dg.MaterializeResult(metadata=agent_metrics_metadata(rows))
+    return report_each_hour(context, rows, agent_metrics_metadata)
 
 
 @dg.asset(deps=[RAW_EVENTS_WITH_LOOKBACK], **HOURLY)
@@ -53,6 +54,10 @@ def session_coherence(
     """Per session, in the hour of its last event: coherence, re-asked fields, contradictions."""
     start, end = _window(context)
     rows = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
+    return report_each_hour(context, rows, _coherence_metadata)
+
+
+def _coherence_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     flagged = sum(1 for r in rows if r["flagged"])
     metadata: dict[str, dg.MetadataValue] = {
         "sessions": dg.MetadataValue.int(len(rows)),
@@ -64,7 +69,7 @@ def session_coherence(
     share = ratio(flagged, len(rows))
     if share is not None:
         metadata["flagged_share"] = dg.MetadataValue.float(share)
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 @dg.asset(deps=[raw_events], **HOURLY)
@@ -74,6 +79,10 @@ def decision_consistency_hourly(
     """Per hour × agent × decision × path: shadow-pair disagreements, repeated-input agreement."""
     start, end = _window(context)
     rows = build_decision_consistency(warehouse.engine, start, end)
+    return report_each_hour(context, rows, _consistency_metadata)
+
+
+def _consistency_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     pairs = sum(r["n_shadow_pairs"] for r in rows)
     disagreements = sum(r["n_shadow_disagreements"] for r in rows)
     metadata: dict[str, dg.MetadataValue] = {
@@ -84,7 +93,7 @@ def decision_consistency_hourly(
     rate = ratio(disagreements, pairs)
     if rate is not None:
         metadata["disagreement_rate"] = dg.MetadataValue.float(rate)
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 def _flag_rule(settings: MonitorSettings) -> CoherenceFlagRule:

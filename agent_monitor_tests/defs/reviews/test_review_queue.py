@@ -90,7 +90,10 @@ def test_any_hour_rebuilds_its_whole_day(tmp_path: Path, warehouse_url: str, con
         result = _build(warehouse_url, config_path, instance, partition_key=_key(day))
     assert _queue(warehouse_url) == _expected(day)
     metadata = result.asset_materializations_for_node("review_queue")[0].metadata
-    assert metadata["sampled"].value == 3 and metadata["pending"].value == 3 and metadata["reviewed"].value == 0
+    # The day's figures, and the hour's own: hour 0 has none of the three sampled responses.
+    assert metadata["days_sampled"].value == 3 and metadata["days_pending"].value == 3
+    assert metadata["days_reviewed"].value == 0
+    assert metadata["sampled"].value == 0 and metadata["pending"].value == 0
     assert metadata["by_reason"].value == {"base": 3, "daily_minimum": 2}
     assert "| billing | 3 | 3 | 0 | 0 | 2 |" in metadata["per_agent"].value
     assert all(e.passed for e in result.get_asset_check_evaluations())
