@@ -9,8 +9,8 @@
 -- the first three successes establish that the agent is healthy. So within each agent-hour
 -- the rows kept are: every failure, the first three successes of each kind (response, step)
 -- after each failure, and the first three successes of each kind of the hour. An incident
--- recovers only through successes of the kind that failed (a reply after a failed tool call
--- is no recovery), so each kind keeps its own first three.
+-- opened by a failed step recovers only through succeeded steps (a reply after a failed tool
+-- call is no recovery), so each kind keeps its own first three.
 WITH outcomes AS (
     SELECT e.agent_id AS agent_id,
            e.ts_epoch AS ts_epoch,

@@ -87,6 +87,7 @@ def agent_metrics_hourly_rates_null_without_denominator(
     t = metrics_table
     conditions = [
         (t.c.n_flag_checked == 0) & t.c.m4_hallucination_rate.is_not(None),
+        (t.c.n_responses == 0) & t.c.m4_hallucination_rate.is_not(None),
         (t.c.n_sessions == 0) & t.c.m7_escalation_rate.is_not(None),
         (t.c.n_runs_ended == 0) & t.c.m5_completion_rate.is_not(None),
         (t.c.n_shadow_pairs == 0) & t.c.m3_disagreement_rate.is_not(None),

@@ -18,7 +18,7 @@ class Outcome:
     """One success or failure of an agent; ordered by (ts_epoch, event_id).
 
     kind is what succeeded or failed (`agent_response` or `workflow_step`): an incident
-    recovers only through successes of the kind that failed.
+    opened by a failed step recovers only through succeeded steps (`STEP_KIND`).
     """
 
     ts_epoch: float
@@ -108,8 +108,8 @@ def step(state: RecoveryState, outcome: Outcome) -> tuple[RecoveryState, Inciden
             outcome.ts_epoch, outcome.event_id, truncated=not state.synced, kind=outcome.kind
         )
         return RecoveryState(key, opened, 0, None, state.synced), None
-    if state.open_incident is not None and outcome.kind != state.open_incident.kind:
-        # A success of another kind (a reply after a failed tool call) recovers nothing.
+    if state.open_incident is not None and _no_recovery_of(state.open_incident, outcome):
+        # A reply after a failed tool call or step recovers nothing (neither counts nor breaks).
         return replace(state, position=key), None
     start = state.streak_start if state.streak else key
     streak = min(state.streak + 1, RECOVERY_RUN)
@@ -126,6 +126,14 @@ def step(state: RecoveryState, outcome: Outcome) -> tuple[RecoveryState, Inciden
         )
         return RecoveryState(key, None, streak, start, synced), done
     return RecoveryState(key, incident, streak, start, synced), None
+
+
+STEP_KIND = "workflow_step"
+
+
+def _no_recovery_of(incident: OpenIncident, outcome: Outcome) -> bool:
+    """A failed step is only mended by succeeded steps; a failed response by any success."""
+    return incident.kind == STEP_KIND and outcome.kind != STEP_KIND
 
 
 def recovery_incidents(

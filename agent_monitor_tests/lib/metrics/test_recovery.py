@@ -213,3 +213,17 @@ def test_a_failure_of_the_other_kind_restarts_the_run() -> None:
     ]
     incidents, _ = recovery_incidents(outcomes)
     assert [(i.recovered_event_id, i.recovery_s) for i in incidents] == [("s2", 30.0)]
+
+
+def test_a_failed_response_recovers_through_steps_too() -> None:
+    # A response fails at 0; a reply at 10 and two succeeded steps at 15 and 25 make three
+    # successes in a row: recovered at 10 (10 s). A failed step is not mended that way (above).
+    outcomes = [
+        (0.0, "r0", False, "agent_response"),
+        (10.0, "r1", True, "agent_response"),
+        (15.0, "s1", True, "workflow_step"),
+        (25.0, "s2", True, "workflow_step"),
+    ]
+    incidents, state = recovery_incidents(outcomes)
+    assert [(i.opened_event_id, i.recovered_event_id, i.recovery_s) for i in incidents] == [("r0", "r1", 10.0)]
+    assert state.open_incident is None
