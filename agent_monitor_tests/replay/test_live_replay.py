@@ -42,7 +42,8 @@ def test_a_clean_week_replayed_live_pages_no_one(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_injected_incidents_replayed_live_page_in_time_and_nothing_else(tmp_path: Path) -> None:
-    settings = ReplaySettings(folder=tmp_path, hours=72, tick_minutes=30)
+    # The demo's schedule: a tick at half past every hour and after every later review batch.
+    settings = ReplaySettings(folder=tmp_path, hours=72, tick_minutes=60)
     result = run_replay(settings, log=quiet)
     incidents = result.truth.incidents
     assert [i.kind for i in incidents] == ["context_decay", "cascade", "hallucination_drift"]
