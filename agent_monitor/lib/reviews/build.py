@@ -20,6 +20,7 @@ from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews.selection import CriticalPaths, day_of, select_queue
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
 from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor.lib.warehouse.tables_reviews import review_queue
@@ -66,6 +67,7 @@ def rebuild_queue(
         rows = queue_rows(queue, reviews, settings, now=now)
         for row in rows:
             row["built_at"] = now
+        lock_table_for_rebuild(connection, review_queue.name)
         before = _fingerprints(connection.execute(_reviewed_select(day_start, day_end)).mappings())
         connection.execute(
             delete(review_queue).where(review_queue.c.hour >= day_start, review_queue.c.hour < day_end)
