@@ -17,6 +17,10 @@ _RFC3339 = re.compile(
 )
 
 
+# The common spelling, which datetime.fromisoformat reads as it is (checked first: fast).
+_PLAIN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+
+
 class TimestampError(ValueError):
     """Not an RFC 3339 date-time (`out_of_range` is True when only the range is wrong)."""
 
@@ -27,6 +31,13 @@ class TimestampError(ValueError):
 
 def parse_rfc3339(value: str) -> datetime:
     """The instant as an aware UTC datetime; raises TimestampError."""
+    if _PLAIN.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except ValueError as error:
+            raise TimestampError(f"is not a valid date-time ({error})") from None
+        except OverflowError:
+            raise TimestampError("is outside years 1–9999 once converted to UTC", out_of_range=True) from None
     match = _RFC3339.fullmatch(value)
     if match is None:
         raise TimestampError("is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS with Z or ±HH:MM)")

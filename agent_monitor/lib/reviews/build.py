@@ -35,6 +35,7 @@ from agent_monitor.lib.reviews.selection import (
 )
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
 from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor.lib.warehouse.tables_reviews import review_queue
@@ -112,6 +113,8 @@ def _build_day(
     critical_paths: CriticalPaths | None,
 ) -> BuildResult:
     minimum = settings.daily_minimum
+    # One rebuild of the queue at a time: a concurrent one waits here instead of colliding.
+    lock_table_for_rebuild(connection, review_queue.name)
     hours, marks = day_state.hours_to_read(connection, day, window)
     primaries: list[dict[str, Any]] = []
     shadows: list[dict[str, Any]] = []

@@ -39,10 +39,15 @@ def redact(url: str) -> str:
         return "<unparsable database URL>"
 
 
+_CONNECT_WORDS = ("connect", "connection", "does not exist", "authentication", "password", "unable to open", "timeout")
+
+
 def unreachable_message(url: str, error: BaseException) -> str:
     """One line: which warehouse (password hidden), what the driver said, what to check."""
     orig = getattr(error, "orig", None) or error
     said = " ".join(str(orig).split())[:300] or type(orig).__name__
+    reach = any(word in said.lower() for word in _CONNECT_WORDS)
+    head = f"cannot reach the warehouse {redact(url)}" if reach else f"the warehouse {redact(url)} failed"
     if make_url_safe(url) == "sqlite":
         check = "check that the file's folder exists and is writable and that no other program holds the file locked"
     else:
@@ -50,7 +55,7 @@ def unreachable_message(url: str, error: BaseException) -> str:
             "check that the server is running and reachable, and the host, port, database name and "
             f"credentials in the URL (--database-url or {DATABASE_URL_ENV_VAR})"
         )
-    return f"cannot reach the warehouse {redact(url)}: {said}; {check}"
+    return f"{head}: {said}; {check}"
 
 
 def make_url_safe(url: str) -> str:

@@ -31,9 +31,11 @@ def engine(warehouse_url: str) -> Engine:
 # - 429 with Retry-After 5: the wait exceeds the 1 s budget after the first post -> 1 attempt;
 # - 500 twice: post, back-off (≤ 0.5 s), look up (absent), post again -> 2 attempts;
 # - a dropped connection twice: post, back-off, look up (absent), post -> 2 attempts;
-# - connection refused (stand-in stopped): post, back-off, post -> 2 attempts.
+# - connection refused (stand-in stopped): post, back-off, post -> 2 attempts;
+# - a hang (no answer, then dropped unposted) twice: post, time out, wait out the late-post
+#   window (0.5 s timeout + 0.3 s), look up (absent), post, time out -> 2 attempts.
 @pytest.mark.parametrize(("failure", "attempts"), [
-    ("rate_limit", 1), ("server_error", 2), ("disconnect", 2), ("refused", 2),
+    ("rate_limit", 1), ("server_error", 2), ("disconnect", 2), ("refused", 2), ("hang", 2),
 ])
 def test_failed_delivery_stays_undelivered_then_goes_out_once(
     engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack,

@@ -217,3 +217,41 @@ def test_the_sample_check_fails_on_an_item_outside_its_pi(tmp_path: Path, wareho
                            .values(inclusion_probability=0.2))
     result = review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url))
     assert not result.passed and result.metadata["examples"].value == ["evt-8"]
+
+
+
+_MATERIALIZE = """
+import sys
+import dagster as dg
+from agent_monitor.defs.ingest.assets import raw_events
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
+from agent_monitor.defs.reviews.assets import review_queue
+url, config, key = sys.argv[1:4]
+result = dg.materialize(
+    [raw_events, review_queue], selection=[review_queue], partition_key=key,
+    resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=config), "clock": Clock()},
+)
+sys.exit(0 if result.success else 1)
+"""
+
+
+@pytest.mark.slow
+def test_two_materializations_of_one_partition_at_once_both_succeed(
+    warehouse_url: str, config_path: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    day = _day(3)
+    ingest_path(Warehouse(url=warehouse_url).engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
+    key = _key(day + timedelta(hours=6))
+    runs = [
+        subprocess.Popen([sys.executable, "-c", _MATERIALIZE, warehouse_url, config_path, key],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-3000:] for _, err in outputs]
+    # The same rows as one build: evt-3, evt-7, evt-8 sampled, each with π = t (see PI above).
+    sampled = [(row[0], row[2]) for row in _queue(warehouse_url)]
+    assert sampled == [("evt-3", round(PI, 12)), ("evt-7", round(PI, 12)), ("evt-8", round(PI, 12))]
