@@ -52,16 +52,17 @@ def session_coherence(
 ) -> dg.MaterializeResult:
     """Per session, in the hour of its last event: coherence, re-asked fields, contradictions."""
     start, end = _window(context)
-    rows = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
-    flagged = sum(1 for r in rows if r["flagged"])
+    built = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
+    # Only profiled sessions can be flagged or have late turns (the others have no findings).
+    flagged = sum(1 for r in built.profiled if r["flagged"])
     metadata: dict[str, dg.MetadataValue] = {
-        "sessions": dg.MetadataValue.int(len(rows)),
+        "sessions": dg.MetadataValue.int(built.n_sessions),
         "flagged_sessions": dg.MetadataValue.int(flagged),
         "sessions_with_late_turns": dg.MetadataValue.int(
-            sum(1 for r in rows if r["n_late_responses"])
+            sum(1 for r in built.profiled if r["n_late_responses"])
         ),
     }
-    share = ratio(flagged, len(rows))
+    share = ratio(flagged, built.n_sessions)
     if share is not None:
         metadata["flagged_share"] = dg.MetadataValue.float(share)
     return dg.MaterializeResult(metadata=metadata)
