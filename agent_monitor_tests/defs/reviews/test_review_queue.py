@@ -14,10 +14,12 @@ from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.defs.reviews.assets import review_queue
 from agent_monitor.defs.reviews.checks import (
+    in_days,
     review_queue_probabilities_in_range,
     review_queue_reviewed_rows_have_verdicts,
     review_queue_rule_samples_below_pi,
     review_queue_sampled_exactly_below_pi,
+    sampled_exactly_below_pi,
 )
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_reviews import review_queue as queue_table
@@ -210,12 +212,13 @@ def test_the_sample_check_fails_on_an_item_outside_its_pi(tmp_path: Path, wareho
     ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
     with dg.instance_for_test() as instance:
         _build(warehouse_url, config_path, instance, partition_key=_key(day))
-    assert review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url)).passed
+    the_day = in_days(day, day + timedelta(hours=1))
+    assert sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day).passed
     # evt-8 (a top-up, u 0.231 < π 0.380) recorded with π 0.2 < u: not a sample by its own π.
     with engine.begin() as connection:
         connection.execute(queue_table.update().where(queue_table.c.event_id == "evt-8")
                            .values(inclusion_probability=0.2))
-    result = review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url))
+    result = sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day)
     assert not result.passed and result.metadata["examples"].value == ["evt-8"]
 
 
