@@ -37,7 +37,8 @@ refresh_after_updates = (
 def agent_health_dashboard(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
 ) -> dg.MaterializeResult:
-    """Self-contained HTML page: each agent's M1–M7 status, drift and escalation trends."""
+    """Self-contained HTML page: firing alerts, status timeline with alert episodes, incidents,
+    each agent's M1–M7 status and trends; agent pages and the trace pages alerts link to."""
     config = settings.load()
     rules = RuleSet.from_config(config)
     thresholds = {name: rules.for_agent(None, name).threshold for name in DEFAULT_THRESHOLDS}
@@ -53,6 +54,7 @@ def agent_health_dashboard(
         "agents": dg.MetadataValue.int(len(data.agents)),
         "window": dg.MetadataValue.text(window),
         "window_hours": dg.MetadataValue.int(len(data.hours)),
+        "firing_alerts": dg.MetadataValue.int(len(data.alerts or [])),
         **{f"cells_{s}": dg.MetadataValue.int(n) for s, n in data.status_counts().items()},
         **{f"agents_{s}": dg.MetadataValue.int(n) for s, n in data.overall_counts().items()},
     })
