@@ -161,6 +161,9 @@ def simulation_conversation(ctx: FileContext, simulation: dict[str, Any]) -> Con
         started, ended = ctx.clock.place(start, len(raw_messages))
         times = [started + i * MESSAGE_SPACING for i in range(len(raw_messages))]
     messages = [_message(raw, i, ts) for i, (raw, ts) in enumerate(zip(raw_messages, times, strict=True))]
+    # Measured: real message times, or no messages and a real start_time and end_time.
+    measured_clock = clock is not None or (not raw_messages and start is not None
+                                           and end is not None and end >= start)
     return Conversation(
         prefix=f"tau2:{ctx.stem}:{sim_id}",
         domain=who.domain,
@@ -174,7 +177,7 @@ def simulation_conversation(ctx: FileContext, simulation: dict[str, Any]) -> Con
             ctx.tasks.get(task_id, {"domain": who.domain, "task_id": task_id})
         ),
         messages=messages,
-        measured_clock=clock is not None or (not raw_messages and start is not None),
+        measured_clock=measured_clock,
         error_type=error_type,
         attributes={
             "task_id": task_id,
@@ -183,7 +186,7 @@ def simulation_conversation(ctx: FileContext, simulation: dict[str, Any]) -> Con
             "termination_reason": simulation.get("termination_reason"),
             "domain": who.domain,
             "source_layout": f"tau2:{ctx.layout}",
-            "clock": "measured" if clock is not None else "synthetic",
+            "clock": "measured" if measured_clock else "synthetic",
         },
     )
 

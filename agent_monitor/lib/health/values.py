@@ -55,12 +55,9 @@ def _simple(rows: Hours, numerator: str, denominator: str, samples: str) -> tupl
     return ratio(total(rows, numerator), total(rows, denominator)), _count(total(rows, samples))
 
 
-def _m4(rows: Hours) -> tuple[float | None, int]:
-    """Flagged / primary responses over the window (SPEC), no data when no response of the
-    window carries `flags` (rows written before n_flag_checked existed count as checked)."""
-    value, n = _simple(rows, "n_hallucination_flagged", "n_responses", "n_responses")
-    checked = any(row.get("n_flag_checked") is None or row["n_flag_checked"] > 0 for row in rows.values())
-    return (value if checked else None), n
+def _has_checked(rows: Hours) -> bool:
+    """Rows written before M4 had its own denominator carry no n_flag_checked: use n_responses."""
+    return any(row.get("n_flag_checked") is not None for row in rows.values())
 
 
 def _m6(rows: Hours, hour: datetime) -> tuple[float | None, int]:
@@ -84,7 +81,11 @@ def metric_values(hours: Hours, hour: datetime, windows: Mapping[str, int]) -> l
         "m3_decision_disagreement": _simple(rows("m3_decision_disagreement"),
                                             "n_shadow_disagreements", "n_shadow_pairs",
                                             "n_shadow_pairs"),
-        "m4_hallucination_rate": _m4(rows("m4_hallucination_rate")),
+        "m4_hallucination_rate": _simple(rows("m4_hallucination_rate"),
+                                         "n_hallucination_flagged", "n_flag_checked",
+                                         "n_flag_checked") if _has_checked(rows("m4_hallucination_rate"))
+        else _simple(rows("m4_hallucination_rate"), "n_hallucination_flagged", "n_responses",
+                     "n_responses"),
         "m5_workflow_completion": _simple(rows("m5_workflow_completion"), "n_runs_completed",
                                           "n_runs_ended", "n_runs_ended"),
         "m6_recovery_time": _m6(rows("m6_recovery_time"), hour),

@@ -143,10 +143,8 @@ def agent_metrics_rows(
 
 def derive_rates(row: dict[str, Any]) -> dict[str, Any]:
     """The rates of a row from its numerators and denominators (None when empty)."""
-    # SPEC's M4 is over all primary responses; with no response a validator looked at (none
-    # carries `flags`) nothing could feed it: NULL, not 0.0.
-    row["m4_hallucination_rate"] = (ratio(row["n_hallucination_flagged"], row["n_responses"])
-                                    if row.get("n_flag_checked") else None)
+    # Responses no validator looked at (no `flags`) cannot feed M4: NULL, not 0.0.
+    row["m4_hallucination_rate"] = ratio(row["n_hallucination_flagged"], row["n_flag_checked"])
     row["m2_coherence_ratio"] = ratio(row["m2_early_refs"], row["m2_recent_refs"])
     row["m3_disagreement_rate"] = ratio(row["n_shadow_disagreements"], row["n_shadow_pairs"])
     if row.get("n_sessions") is not None:

@@ -58,7 +58,7 @@ agent_metrics_hourly = Table(
     Column("m3_disagreement_rate", Float()),
     # M4 hallucination flags
     Column("n_hallucination_flagged", Integer()),
-    # M4 denominator: primary responses that carry `flags` (a validator looked at them).
+    # M4 denominator: the row's primary responses when one carries `flags` (a validator ran), else 0.
     Column("n_flag_checked", Integer()),
     Column("m4_hallucination_rate", Float()),
     # M5 workflow completion (runs in which the agent ran a step, counted in the hour they ended)

@@ -29,8 +29,8 @@ def ts(clock: str) -> str:
 CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
     (
         # r1 ok flagged 100 ms, r2 error 300 ms; r0 (09:59) and r9 (11:00) are other hours.
-        # p50 = 100 + 0.5·(300−100) = 200; p95 = 100 + 0.95·200 = 290. M4: r1 carries flags
-        # (a validator looked at the hour), so M4 = 1 flagged / 2 primary responses (SPEC).
+        # p50 = 100 + 0.5·(300−100) = 200; p95 = 100 + 0.95·200 = 290. M4: r1 carries flags,
+        # so a validator ran in the hour and r2 (no flags) is a clean response: M4 = 1/2.
         "counts_latency_tokens",
         [
             response("r0", ts("09:59:59"), latency_ms=5000, status="error"),
@@ -42,7 +42,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
         ],
         H10,
         {"n_responses": 2, "n_error_responses": 1, "n_hallucination_flagged": 1,
-         "n_flag_checked": 1, "m4_hallucination_rate": 0.5, "latency_p50_ms": 200.0, "latency_p95_ms": 290.0,
+         "n_flag_checked": 2, "m4_hallucination_rate": 0.5, "latency_p50_ms": 200.0, "latency_p95_ms": 290.0,
          "n_latency": 2, "input_tokens_sum": 10, "output_tokens_sum": 60, "n_output_tokens": 2,
          "n_confidence": 2, "confidence_sum": 1.4},  # 0.9 + 0.5
     ),
@@ -61,8 +61,8 @@ CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
          "n_sessions": 1},
     ),
     (
-        # Nothing reviewed, no late turns, no pairs, no runs, no validator flags: every such
-        # rate is NULL, not 0.
+        # Nothing reviewed, no late turns, no pairs, no runs, no response with `flags` (no
+        # validator ran): every such rate is NULL, not 0.
         "zero_denominators_are_null",
         [response("r1", ts("10:05:00"))],
         H10,

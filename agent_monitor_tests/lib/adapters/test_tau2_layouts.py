@@ -106,8 +106,8 @@ def test_infrastructure_error_is_a_failed_run_of_the_agent(tmp_path: Path) -> No
     events = _events(tmp_path, "grok-3_airline.json", document)
     assert Counter(e["event_type"] for e in events) == {"workflow_run": 2, "workflow_step": 1}
     (run,) = _runs(events).values()
-    assert (run["status"], run["error_type"], run["ts"]) == (
-        "failed", "infrastructure_error", "2025-07-01T12:00:03.100000Z")
+    assert (run["status"], run["error_type"], run["ts"], run["clock"]) == (
+        "failed", "infrastructure_error", "2025-07-01T12:00:03.100000Z", "measured")
     (step,) = [e for e in events if e["event_type"] == "workflow_step"]
     assert (step["agent_id"], step["status"], step["error_type"]) == (
         "grok-3", "failed", "infrastructure_error")
