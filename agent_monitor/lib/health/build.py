@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,8 @@ from agent_monitor.lib.health.values import (
 )
 
 HOUR = timedelta(hours=1)
+# The rate rules, whose minimum is a sample size per window (M6's is one incident: a fact).
+SCALED_MINIMUM_RULES = frozenset(METRIC_RULES) - {"m6_recovery_time"}
 # Worst first: the overall status is the first of these that any rule has.
 STATUS_ORDER: tuple[str, ...] = ("critical", "warning", "ok", "no_data")
 
@@ -29,8 +33,16 @@ def overall_status(statuses: Sequence[str]) -> str:
     return "no_data"
 
 
-def _judge(rules: RuleSet, agent_id: str, measured: RuleValue) -> tuple[dict[str, Any], str]:
+def _judge(
+    rules: RuleSet, agent_id: str, measured: RuleValue, windows: Mapping[str, int] | None = None
+) -> tuple[dict[str, Any], str]:
     rule = rules.for_agent(agent_id, measured.rule)
+    if windows is not None and measured.rule in SCALED_MINIMUM_RULES:
+        # A still-filling hour's window is one hour longer: its minimum sample grows with it,
+        # so the window judges no agent that whole hours would not (a 1-hour rule needing 100
+        # responses needs 200 over the hour before and the minutes since).
+        scaled = math.ceil(rule.min_samples * windows[measured.rule] / (windows[measured.rule] - 1))
+        rule = replace(rule, min_samples=scaled)
     verdict: RuleStatus = evaluate(rule, measured.value, measured.n_samples,
                                    decision_path=measured.decision_path,
                                    p_value=measured.p_value)
@@ -84,10 +96,12 @@ def agent_health_rows(
     an hour are too few to judge a rate on, so each metric rule's window then takes in the
     previous whole hour as well (a 1-hour rate becomes the last hour and the minutes since),
     and `signals` are expected to be the last complete hour's: P1–P3 compare whole hours.
+    The rate rules' minimum samples grow with their windows (`_judge`).
     """
     windows = rule_windows(rules, agent_id)
     if filling is not None:
         windows = {rule: hours + 1 for rule, hours in windows.items()}
+    scaled = windows if filling is not None else None
     measured = metric_values(metric_hours, hour, windows)
     per_path = path_values(path_hours or {}, hour, windows["m3_decision_disagreement"])
     if per_path:
@@ -98,7 +112,7 @@ def agent_health_rows(
     rows: list[dict[str, Any]] = []
     counted: list[tuple[str, str]] = []
     for value in measured:
-        row, status = _judge(rules, agent_id, value)
+        row, status = _judge(rules, agent_id, value, scaled)
         if filling is not None:
             row["reason"] += _filling_note(value.rule, hour, filling, from_signals)
         rows.append(row)
