@@ -34,15 +34,15 @@ def overall_status(statuses: Sequence[str]) -> str:
 
 
 def _judge(
-    rules: RuleSet, agent_id: str, measured: RuleValue, windows: Mapping[str, int] | None = None
+    rules: RuleSet, agent_id: str, measured: RuleValue, stretch: Mapping[str, float] | None = None
 ) -> tuple[dict[str, Any], str]:
     rule = rules.for_agent(agent_id, measured.rule)
-    if windows is not None and measured.rule in SCALED_MINIMUM_RULES:
-        # A still-filling hour's window is one hour longer: its minimum sample grows with it,
-        # so the window judges no agent that whole hours would not (a 1-hour rule needing 100
-        # responses needs 200 over the hour before and the minutes since).
-        scaled = math.ceil(rule.min_samples * windows[measured.rule] / (windows[measured.rule] - 1))
-        rule = replace(rule, min_samples=scaled)
+    if stretch is not None and measured.rule in stretch:
+        # A still-filling hour's window also holds the hour before: its minimum sample grows
+        # with the time the window spans (a 1-hour rule needing 100 responses needs 150 over
+        # the hour before and the half hour since), so it asks as much data per hour as the
+        # rule does of a whole hour.
+        rule = replace(rule, min_samples=math.ceil(rule.min_samples * stretch[measured.rule]))
     verdict: RuleStatus = evaluate(rule, measured.value, measured.n_samples,
                                    decision_path=measured.decision_path,
                                    p_value=measured.p_value)
@@ -99,9 +99,12 @@ def agent_health_rows(
     The rate rules' minimum samples grow with their windows (`_judge`).
     """
     windows = rule_windows(rules, agent_id)
+    stretch = None
     if filling is not None:
+        elapsed = (filling - hour) / HOUR
+        stretch = {rule: (hours + elapsed) / hours for rule, hours in windows.items()
+                   if rule in SCALED_MINIMUM_RULES}
         windows = {rule: hours + 1 for rule, hours in windows.items()}
-    scaled = windows if filling is not None else None
     measured = metric_values(metric_hours, hour, windows)
     per_path = path_values(path_hours or {}, hour, windows["m3_decision_disagreement"])
     if per_path:
@@ -112,7 +115,7 @@ def agent_health_rows(
     rows: list[dict[str, Any]] = []
     counted: list[tuple[str, str]] = []
     for value in measured:
-        row, status = _judge(rules, agent_id, value, scaled)
+        row, status = _judge(rules, agent_id, value, stretch)
         if filling is not None:
             row["reason"] += _filling_note(value.rule, hour, filling, from_signals)
         rows.append(row)

@@ -65,8 +65,9 @@ def test_no_page_for_a_stall_or_incident_age_that_has_not_happened(
         tick(warehouse, settings, instance, ts("10:10:00"))
         assert keys(standin) == []
         # 10:40: all twenty runs have stalled (B 0/20, below 0.90; while the hour fills M5's
-        # window takes in 09:00 and its minimum of 10 runs doubles to 20) and C's incident is
-        # 10:40 − 10:05:30 = 2070 s old: both pages are true now.
+        # window takes in 09:00 and its minimum of 10 runs an hour becomes ⌈10 × 100/60⌉ = 17
+        # over the 1 h 40 min) and C's incident is 10:40 − 10:05:30 = 2070 s old: both pages
+        # are true now.
         tick(warehouse, settings, instance, ts("10:40:00"))
         assert sorted(keys(standin)) == [
             "m5_workflow_completion:agent=B:1:fire:1",

@@ -163,13 +163,13 @@ def test_a_filling_hour_is_judged_with_the_hour_before_it() -> None:
 def test_a_filling_window_needs_a_minimum_sample_in_proportion() -> None:
     rules = RuleSet.from_config(parse_config({}))
     before, now = H - timedelta(hours=1), H + timedelta(minutes=30)
-    # M4 (≥ 100 responses an hour): 40 responses 11:00–12:00 and 61 since, 3 flagged. 101
-    # responses over the two-hour window fall short of 2 × 100: no data, as whole hours of 40
-    # would be. M6 keeps its minimum of one incident: an open incident is a fact.
+    # M4 (≥ 100 responses an hour): 40 responses 11:00–12:00 and 61 since, 3 flagged, judged
+    # at 12:30. 101 responses over 1.5 hours fall short of 1.5 × 100: no data, as whole hours
+    # of 40 would be. M6 keeps its minimum of one incident: an open incident is a fact.
     hours = {before: {"n_responses": 40, "n_flag_checked": 40, "n_hallucination_flagged": 0},
              H: {"n_responses": 61, "n_flag_checked": 61, "n_hallucination_flagged": 3,
                  "m6_open_incident_age_seconds": 400.0}}
     rows = {r["rule"]: r for r in agent_health_rows(H, "a", hours, None, [], rules, filling=now)}
     assert (rows["m4_hallucination_rate"]["status"], rows["m4_hallucination_rate"]["n_samples"]) == ("no_data", 101)
-    assert rows["m4_hallucination_rate"]["reason"].startswith("only 101 primary responses, fewer than the 200 required")
+    assert rows["m4_hallucination_rate"]["reason"].startswith("only 101 primary responses, fewer than the 150 required")
     assert rows["m6_recovery_time"]["status"] == "critical"
