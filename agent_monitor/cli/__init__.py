@@ -51,3 +51,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"agent-monitor {args.command}: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        message = _warehouse_failure(args, error)
+        if message is None:
+            raise
+        print(f"agent-monitor {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+def _warehouse_failure(args: argparse.Namespace, error: Exception) -> str | None:
+    """One line for a warehouse that cannot be opened or went away, on every command."""
+    from sqlalchemy import exc as sa_exc
+
+    from agent_monitor.lib.warehouse.connection import WarehouseError, resolve_database_url, unreachable_message
+
+    if isinstance(error, WarehouseError):
+        return str(error)
+    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return unreachable_message(resolve_database_url(getattr(args, "database_url", None)), error)
+    return None

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent_monitor.cli import CommandError
 from agent_monitor.lib.config import CONFIG_ENV_VAR, default_config_path
+from agent_monitor.lib.replay import REPLAY_REVIEW_RATE
 from agent_monitor.lib.warehouse.connection import data_folder, redact
 
 DEFAULT_REAL_DATA = Path("..") / "shared" / "data"
+# Hours between the end of the generated traffic and now (see `run`).
+LIVE_HOURS_AFTER = 74
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
         missing = [p for p in real_paths if not p.exists()]
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(map(str, missing))}")
-    start = (datetime.now(UTC) - timedelta(hours=args.hours + 49)).replace(minute=0, second=0, microsecond=0)
+    # The traffic ends three days ago: reviews land up to 48 h late, and the live replay's last
+    # tick comes 25 h after the last of them, so every simulated tick is in the past.
+    start = (datetime.now(UTC) - timedelta(hours=args.hours + LIVE_HOURS_AFTER)).replace(
+        minute=0, second=0, microsecond=0)
     # Before the definitions are imported: they read the partitions' first hour from it.
     config_path = write_demo_config(home, start if real_paths is None else None,
                                     args.hours if real_paths is None else None)
@@ -66,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
         database_url=args.database_url or f"sqlite:///{home / 'warehouse.db'}",
         hours=args.hours,
         seed=args.seed,
-        # Ends two days ago, so that reviews (up to 48 h late) are in the past too.
         start=start,
         real_paths=real_paths,
     )
@@ -74,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
     began = time.monotonic()
     print(f"warehouse: {redact(plan.database_url)}")
     print(f"Dagster home: {dagster_home}")
-    run_demo(plan)
+    problems = run_demo(plan)
     print(f"\ndone in {time.monotonic() - began:.0f} s")
-    return 0
+    for problem in problems:
+        print(f"agent-monitor demo: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def write_demo_config(home: Path, partitions_start: datetime | None, digest_hours: int | None = None) -> Path:
@@ -90,6 +98,8 @@ def write_demo_config(home: Path, partitions_start: datetime | None, digest_hour
     raw = (yaml.safe_load(source.read_text(encoding="utf-8")) or {}) if source.exists() else {}
     if partitions_start is not None:
         raw.setdefault("partitions", {})["start"] = partitions_start.strftime("%Y-%m-%dT%H:%M")
+        # The generated reviewers judge this share of responses; the sampler must agree.
+        raw.setdefault("review", {})["base_rate"] = REPLAY_REVIEW_RATE
     if digest_hours is not None:
         raw["digest"] = {**(raw.get("digest") or {}), "period_hours": digest_hours}
     # The demo's page, never the one a real config writes or serves; its links point to it.

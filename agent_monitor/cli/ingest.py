@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent_monitor.cli import CommandError
 from agent_monitor.lib.config import ConfigError, load_config
-from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.ingest.pipeline import IngestResult, ingest_path
 from agent_monitor.lib.warehouse.connection import WarehouseError
 from agent_monitor.lib.warehouse.open import open_warehouse
 
@@ -78,5 +78,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: failed: {type(error).__name__}: {error}")
             continue
         print(result.summary())
+        if accepted_nothing(result):
+            failed += 1
+            print(f"{path}: failed: nothing accepted from a non-empty input "
+                  f"({result.quarantined} quarantined; see quarantined_events)")
     engine.dispose()
     return 1 if failed else 0
+
+
+def accepted_nothing(result: IngestResult) -> bool:
+    """A file read for the first time (or changed) that gave no event, new or already known."""
+    return (
+        not result.skipped_unchanged
+        and result.lines_read > 0
+        and result.accepted == 0
+        and result.duplicates == 0
+    )

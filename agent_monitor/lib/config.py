@@ -168,6 +168,9 @@ class SlackSettings:
     max_attempts_per_tick: int = 4
     max_retry_wait_seconds: float = 30.0
     repeat_interval_hours: float = 4.0
+    # After a timeout, how long a post may still land in the channel: the history check that
+    # decides whether to send again waits until then (docs/alerting.md).
+    late_post_window_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -209,17 +212,35 @@ def load_config(path: str | Path | None = None) -> MonitorConfig:
             raise ConfigError(f"{config_path}: configuration file not found")
         return MonitorConfig()
     try:
-        raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        text = config_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = error.object.count(b"\n", 0, error.start) + 1
+        raise ConfigError(
+            f"{config_path}: not UTF-8 (byte 0x{error.object[error.start]:02x} on line "
+            f"{line}, offset {error.start}); "
+            "save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{config_path}: cannot be read: {error.strerror}") from None
+    try:
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
-        raise ConfigError(f"{config_path}: not valid YAML: {error}") from error
+        raise ConfigError(f"{config_path}: not valid YAML: {_one_line_yaml_error(error)}") from None
     config = parse_config(raw, origin=str(config_path))
     return dataclasses.replace(config, source_path=str(config_path))
+
+
+def _one_line_yaml_error(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
 
 
 def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
     """Validate a parsed YAML document against the settings dataclasses."""
     try:
         config: MonitorConfig = _build(MonitorConfig, raw, key_path="")
+        check_ranges(config)
         _check_alerting(config)
         if "dashboard_url" not in ((raw.get("links") or {}) if isinstance(raw, dict) else {}):
             # Links follow a configured output path unless a URL is given explicitly.
@@ -230,6 +251,39 @@ def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
         return config
     except ConfigError as error:
         raise ConfigError(f"{origin}: {error}") from None
+
+
+def check_ranges(config: MonitorConfig) -> None:
+    """Every numeric setting within its range, the digest timezone a real IANA zone."""
+    ingest, review = config.ingest, config.review
+    if ingest.batch_size < 1:
+        raise ConfigError(f"ingest.batch_size: must be at least 1, got {ingest.batch_size}")
+    for key in ("base_rate", "low_confidence_threshold"):
+        value = getattr(review, key)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"review.{key}: expected a number in [0, 1], got {value:g}")
+    for key in ("low_confidence_boost", "critical_path_boost", "shadow_disagreement_boost", "flag_boost"):
+        value = getattr(review, key)
+        if not value >= 1.0 or value == float("inf"):
+            raise ConfigError(f"review.{key}: expected a finite factor of at least 1, got {value:g}")
+    if review.daily_minimum < 0:
+        raise ConfigError(f"review.daily_minimum: must be at least 0, got {review.daily_minimum}")
+    if review.expiry_days < 1:
+        raise ConfigError(f"review.expiry_days: must be at least 1, got {review.expiry_days}")
+    if config.slack.late_post_window_seconds < 0:
+        raise ConfigError("slack.late_post_window_seconds: must be at least 0")
+    _check_timezone(config.digest.timezone)
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"digest.timezone: {name!r} is not an IANA time zone (e.g. UTC, Europe/Paris)"
+        ) from None
 
 
 def _check_alerting(config: MonitorConfig) -> None:

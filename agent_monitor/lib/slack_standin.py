@@ -18,7 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-FailureMode = Literal["rate_limit", "server_error", "hang", "disconnect"]
+# rate_limit: 429 with Retry-After. server_error: 500. disconnect: the connection dropped.
+# hang: no answer for `delay` seconds, then the connection dropped; nothing is posted.
+# late_accept: no answer for `delay` seconds, then the message is posted (whether or not the
+# client is still waiting), as Slack does when it accepts a request after the client's timeout.
+# With `process=True` the message is posted first, then the failure happens.
+FailureMode = Literal["rate_limit", "server_error", "hang", "late_accept", "disconnect"]
 CHANNEL_ID_PREFIXES = ("C", "G", "D")
 
 
@@ -188,8 +193,17 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
+            if failure is not None and failure.mode == "late_accept":
+                standin._stopping.wait(failure.delay)
+                if not failure.process:
+                    self._answer(method, params, deliver=True)
+                    return
             if failure is not None and failure.mode == "hang":
                 standin._stopping.wait(failure.delay)
+                if not failure.process:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
             if failure is not None and failure.mode == "rate_limit":
                 self._send(429, {"ok": False, "error": "ratelimited"},
                            {"Retry-After": str(failure.retry_after)})

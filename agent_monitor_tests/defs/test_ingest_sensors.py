@@ -118,3 +118,31 @@ def test_a_file_whose_ingestion_failed_is_retried_a_bounded_number_of_times(tmp_
         # A successful ingestion resets the count.
         ingest_path(warehouse.engine, path)
         assert _tick(instance, settings, cursor, warehouse).run_requests == []
+
+
+def test_a_run_killed_mid_file_is_retried_once_no_ingestion_is_live(tmp_path: Path, warehouse_url: str) -> None:
+    from agent_monitor.lib.ingest.lock import ingestion_lock
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    config = tmp_path / "agent_monitor.yaml"
+    config.write_text(f"ingest:\n  landing_folder: {landing}\n")
+    settings, warehouse = MonitorSettings(path=str(config)), Warehouse(url=warehouse_url)
+    path = write_jsonl(landing / "a.jsonl", [response("r1", "2026-01-05T10:00:00Z")])
+    _settle(path)
+    with dg.instance_for_test() as instance:
+        cursor = _tick(instance, settings, None, warehouse).cursor
+        # What a killed run leaves behind: its ledger row still says `running`.
+        with warehouse.engine.begin() as connection:
+            stale_id = create_ledger_entry(connection, {
+                "source": str(path.resolve()), "source_format": "jsonl", "status": "running",
+                "started_at": datetime(2026, 1, 5, 10),
+            })
+        # While an ingestion holds the lock the row may be live: it is left alone.
+        with ingestion_lock(warehouse.engine):
+            assert _tick(instance, settings, cursor, warehouse).run_requests == []
+        requests = _tick(instance, settings, cursor, warehouse).run_requests
+        assert [r.run_key for r in requests] == [f"retry:{stale_id}"]
+        with warehouse.engine.connect() as connection:
+            row = connection.execute(select(ingestion_ledger).where(ingestion_ledger.c.ingest_id == stale_id)).one()
+        assert (row.status, row.error) == ("failed", "interrupted: the ingesting process ended mid-file")

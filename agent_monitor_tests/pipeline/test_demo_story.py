@@ -110,8 +110,8 @@ def test_after_the_demo_the_automation_has_nothing_to_do(demo: Path) -> None:
     found = _in_demo_instance(demo, AUTOMATION_SCRIPT)
     assert found["cursor"] is True
     assert found["requested"] == 0
-    # The partitions start at the generated data: 72 h of traffic, 49 h since, the current hour.
-    assert 72 + 49 <= found["partitions"] <= 72 + 49 + 2
+    # The partitions start at the generated data: 72 h of traffic, 74 h since, the current hour.
+    assert 72 + 74 <= found["partitions"] <= 72 + 74 + 2
     # Every asset check ran in the demo's build, and passed.
     assert found["checks"] >= 7 and found["checks_passed"] == found["checks"]
 
@@ -122,6 +122,23 @@ def test_the_dashboard_is_where_the_slack_links_point(demo: Path) -> None:
     messages = json.loads((demo / "slack_messages.json").read_text())
     urls = {u for m in messages for u in _urls(m["blocks"]) if "Dashboard" in u}
     assert urls and all(page.as_uri() in u for u in urls)
+
+
+PAGE_LINE = re.compile(r"^\s+(\d\d-\d\d) (\d\d):(\d\d)\s+(fire|repeat|resolve)\s+(\S+) (\S+)$")
+
+
+def test_the_alert_sensor_ticks_inside_hours_and_pages_each_incident(demo: Path) -> None:
+    out = (demo / "demo_stdout.txt").read_text()
+    pages = [m.groups() for line in out.splitlines() if (m := PAGE_LINE.match(line))]
+    # Pages were sent while the traffic arrived, from ticks at half past the hour: the hour
+    # was still filling when it was judged.
+    assert any(kind == "fire" and minute == "30" for _, _, minute, kind, _, _ in pages)
+    report = out.split("injected incidents (ground truth) and the alerts they produced:")[1]
+    blocks = re.split(r"\n   - ", report)[1:4]
+    assert [b.split(" on ")[0] for b in blocks] == ["context_decay", "cascade", "hallucination_drift"]
+    for block in blocks:
+        # Each incident has at least one alert of a rule it is expected to move, delivered.
+        assert re.search(r"\(expected; (delivered|inhibited by [\w-]+)\)", block), block
 
 
 def _urls(blocks: list[dict[str, Any]]) -> list[str]:

@@ -22,6 +22,7 @@ class Slack(dg.ConfigurableResource):
     timeout_seconds: float = 10.0
     max_attempts_per_tick: int = 4
     max_retry_wait_seconds: float = 30.0
+    late_post_window_seconds: float = 30.0
 
     @classmethod
     def from_config(cls, config: MonitorConfig, channel: str | None = None) -> "Slack":
@@ -30,7 +31,8 @@ class Slack(dg.ConfigurableResource):
         return cls(base_url=s.base_url, channel=channel if channel is not None else s.channel,
                    timeout_seconds=s.timeout_seconds,
                    max_attempts_per_tick=s.max_attempts_per_tick,
-                   max_retry_wait_seconds=s.max_retry_wait_seconds)
+                   max_retry_wait_seconds=s.max_retry_wait_seconds,
+                   late_post_window_seconds=s.late_post_window_seconds)
 
     def resolved_token(self) -> str:
         """The token to use ('' when none is set)."""
@@ -48,4 +50,5 @@ class Slack(dg.ConfigurableResource):
         client = WebClient(token=token, timeout=self.timeout_seconds,  # type: ignore[arg-type]
                            retry_handlers=[], **kwargs)
         return SlackNotifier(client, self.channel, max_attempts=self.max_attempts_per_tick,
-                             max_wait_seconds=self.max_retry_wait_seconds), None
+                             max_wait_seconds=self.max_retry_wait_seconds,
+                             late_post_window_seconds=self.late_post_window_seconds), None

@@ -14,8 +14,9 @@ from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import markdown_table, utc_now
 from agent_monitor.lib.warehouse.tables_health import agent_health as health_table
 
-# M1–M3 are judged over the trailing 24 hours of the rollup (M4–M7 over the hour itself).
-METRICS_LOOKBACK_HOURS = 23
+# M1–M3 are judged over the trailing 24 hours of the rollup (M4–M7 over the hour itself),
+# and a still-filling hour takes in one hour more.
+METRICS_LOOKBACK_HOURS = 24
 
 
 @dg.asset(
@@ -24,7 +25,8 @@ METRICS_LOOKBACK_HOURS = 23
                     partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-METRICS_LOOKBACK_HOURS)),
         dg.AssetDep("decision_consistency_hourly",
                     partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-METRICS_LOOKBACK_HOURS)),
-        dg.AssetDep("drift_signals_hourly"),
+        # A still-filling hour is judged on the last complete hour's signals.
+        dg.AssetDep("drift_signals_hourly", partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1)),
         dg.AssetDep("cascade_correlations"),
     ],
     **hourly_table("health"),
@@ -39,7 +41,7 @@ def agent_health(
     # Hours that have not begun yet have nothing to judge.
     begun_end = min(end, as_of.replace(minute=0, second=0, microsecond=0) + HOUR)
     with warehouse.engine.begin() as connection:
-        rows = health_rows(connection, start, begun_end, rules) if begun_end > start else []
+        rows = health_rows(connection, start, begun_end, rules, as_of) if begun_end > start else []
         now = utc_now()
         replace_window(connection, health_table, "hour", start, end,
                        [{**row, "as_of": min(as_of, row["hour"] + HOUR), "built_at": now}

@@ -15,7 +15,7 @@ from agent_monitor.defs.ingest.jobs import ingest_job
 from agent_monitor.defs.partitions import hourly_partitions
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.ingest.hours import ended_hours_to_rebuild
-from agent_monitor.lib.ingest.store import sources_to_retry
+from agent_monitor.lib.ingest.store import resolve_stale_ingestions, sources_to_retry
 from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, review_hours
 
 LANDING_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json", "*.json.gz")
@@ -61,6 +61,8 @@ def landing_folder_sensor(
         for path, identity in current.items()
         if seen.get(path) != identity and now - int(identity.split(":")[1]) / 1e9 >= SETTLE_SECONDS
     )
+    # A run killed mid-file left its ledger row `running`: it is retried like a failed one.
+    resolve_stale_ingestions(warehouse.engine)
     with warehouse.engine.connect() as connection:
         failed = sources_to_retry(connection, sorted(set(seen) & set(current) - set(changed)), MAX_ATTEMPTS)
     requests = []

@@ -32,27 +32,70 @@ def peek(path: Path, size: int = PEEK_BYTES) -> bytes:
 
 
 def detect_format(path: Path) -> Format:
-    """Guess the format by content; anything unrecognised is JSONL (ingestion checks it)."""
+    """Recognise the format from the shape of the document (SPEC §8); JSONL unless sure.
+
+    JSON Lines is many documents, one per line; tau-bench and tau2 are one document (an
+    array of trajectories, an object with `simulations`); OTel is lines of objects holding
+    `resourceSpans` alone. A line that carries `event_type` or `event_id` is an event, so a
+    file of events stays JSONL whatever extra fields or odd first line it has.
+    """
     head = peek(path)
-    if head.startswith(b"["):
-        return "tau-bench"
-    first_line = head.split(b"\n", 1)[0]
-    try:
-        first = orjson.loads(first_line)
-    except orjson.JSONDecodeError:
-        first = None
+    first_line, _, rest = head.partition(b"\n")
+    truncated = len(head) >= PEEK_BYTES
+    first = _loads(first_line)
     if isinstance(first, dict):
-        if "resourceSpans" in first:
+        if _is_event(first):
+            return "jsonl"
+        if isinstance(first.get("resourceSpans"), list):
             return "otel"
-        if "simulations" in first:
-            return "tau2"
+        if isinstance(first.get("simulations"), list) and not rest.strip() and not truncated:
+            return "tau2"  # the whole document on one line
         return "jsonl"
-    if first is None and first_line.startswith(b"{"):
+    if isinstance(first, list):
+        one_document = not rest.strip() and not truncated
+        if one_document and first and all(isinstance(item, dict) for item in first):
+            return "tau2" if _simulation_list(first_line) else "tau-bench"
+        return "jsonl"
+    if first is not None or _has_event_lines(rest, truncated):
+        return "jsonl"
+    # The first line is not a JSON value by itself: the start of one multi-line document.
+    if head.startswith(b"["):
+        return "tau2" if _simulation_list(head) else "tau-bench"
+    if head.startswith(b"{"):
         if b'"resourceSpans"' in first_line[:4096]:
-            return "otel"
+            return "otel"  # one span batch longer than the peek
         if any(marker in head for marker in TAU2_MARKERS):
             return "tau2"
     return "jsonl"
+
+
+_SAMPLE_LINES = 20
+
+
+def _loads(line: bytes) -> object:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _is_event(value: dict[str, object]) -> bool:
+    return "event_type" in value or "event_id" in value
+
+
+def _has_event_lines(rest: bytes, truncated: bool) -> bool:
+    """True when one of the next lines is an event on its own (a JSONL file, broken first line)."""
+    lines = rest.split(b"\n")
+    if truncated:
+        lines = lines[:-1]  # the last one may be cut short
+    sample = [line for line in lines if line.strip()][:_SAMPLE_LINES]
+    return any(isinstance(value := _loads(line), dict) and _is_event(value) for line in sample)
+
+
+def _simulation_list(head: bytes) -> bool:
+    """A JSON list of tau2 simulations (`messages`) rather than tau-bench trajectories (`traj`)."""
+    messages, traj = head.find(b'"messages"'), head.find(b'"traj"')
+    return messages >= 0 and (traj < 0 or messages < traj)
 
 
 def _guarded(path: Path, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine
 
 from agent_monitor.lib.alert_store import outbox
-from agent_monitor.lib.alert_store.alerts import firing_alerts
 from agent_monitor.lib.alert_store.health import health_between, latest_health_hour, review_backlog
 from agent_monitor.lib.alerting.blocks import SlackMessage
 from agent_monitor.lib.alerting.catalogue import CATALOGUE, DIGEST_RULES
@@ -15,7 +14,7 @@ from agent_monitor.lib.alerting.digest import AgentHealth, FiringAlert, Incident
 from agent_monitor.lib.alerting.evaluation import scope_label, scope_of
 from agent_monitor.lib.alerting.lifecycle import Notification
 from agent_monitor.lib.config import MonitorConfig
-from agent_monitor.lib.dashboard.history import alert_episodes
+from agent_monitor.lib.dashboard.history import Episode, alert_episodes
 
 HOUR = timedelta(hours=1)
 
@@ -40,9 +39,7 @@ def period_incidents(connection: Connection, start: datetime, end: datetime) -> 
             continue
         resolved = episode.resolved_at if resolved_in else None
         out.append(Incident(
-            rule=episode.rule,
-            scope_label=scope_label(scope_of({"agent_id": episode.agent_id, "scope": episode.scope,
-                                              "rule": episode.rule})),
+            rule=episode.rule, scope_label=_label(episode),
             severity=episode.severity, fired=episode.first_seen, resolved=resolved,
             inhibited_by=episode.inhibited_by,
         ))
@@ -67,14 +64,21 @@ def build_digest(
             values={r: rows[r]["value"] for r in DIGEST_RULES if r in rows},
             previous_values={r: before[r]["value"] for r in DIGEST_RULES if r in before},
         ))
+    # Firing as of the digest's moment: now, the alerts table's firing rows; a digest of a
+    # replayed period, the episodes that had fired and not yet resolved by then.
     firing = [
-        FiringAlert(rule=a["rule"], scope_label=scope_label(scope_of(a)), severity=a["severity"],
-                    since=a["first_seen"], value=a["value"])
-        for a in firing_alerts(connection) if a["rule"] in CATALOGUE
+        FiringAlert(rule=e.rule, scope_label=_label(e), severity=e.severity, since=e.first_seen,
+                    value=e.value)
+        for e in sorted(alert_episodes(connection), key=lambda e: e.first_seen, reverse=True)
+        if e.rule in CATALOGUE and e.first_seen <= now and (e.resolved_at is None or e.resolved_at > now)
     ]
     message = digest_message(start, end, agents, firing, review_backlog(connection),
                              config.links.dashboard_url, period_incidents(connection, start, end))
     return message, start, end
+
+
+def _label(episode: Episode) -> str:
+    return scope_label(scope_of({"agent_id": episode.agent_id, "scope": episode.scope, "rule": episode.rule}))
 
 
 def queue_digest(engine: Engine, config: MonitorConfig, now: datetime) -> tuple[str, SlackMessage]:

@@ -28,11 +28,14 @@ class PendingNotification:
     text: str
     blocks: list[dict[str, Any]]
     attempts: int
+    post_may_land_until: datetime | None = None
 
     def outbound(self) -> OutboundMessage:
         """The message for SlackNotifier.deliver (previous_attempts = tries so far)."""
+        until = self.post_may_land_until
         return OutboundMessage(self.idempotency_key, self.created_at.replace(tzinfo=UTC),
-                               self.text, list(self.blocks), previous_attempts=self.attempts)
+                               self.text, list(self.blocks), previous_attempts=self.attempts,
+                               may_land_until=until.replace(tzinfo=UTC).timestamp() if until else None)
 
 
 def queue(
@@ -65,18 +68,31 @@ def pending(
         PendingNotification(
             r["idempotency_key"], r["rule"], r["scope_key"], r["episode"], r["kind"],
             r["created_at"], r["text"], list(r["blocks"] or []), r["attempts"],
+            r["post_may_land_until"],
         )
         for r in connection.execute(query).mappings()
     ]
 
 
-def begin_attempt(engine: Engine, item: PendingNotification, now: datetime) -> PendingNotification:
-    """Commit attempts + 1 before sending, so a crash after the send is known to the next tick."""
+def begin_attempt(
+    engine: Engine, item: PendingNotification, now: datetime, may_land_until: float | None = None
+) -> PendingNotification:
+    """Commit attempts + 1 before sending, so a crash after the send is known to the next tick.
+
+    `may_land_until` (epoch seconds) bounds when the sends about to start could still land.
+    """
+    values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_attempt_at": now}
+    if may_land_until is not None:
+        values["post_may_land_until"] = _wall(may_land_until)
     with engine.begin() as connection:
         connection.execute(update(outbox).where(
             outbox.c.idempotency_key == item.idempotency_key,
-        ).values(attempts=outbox.c.attempts + 1, last_attempt_at=now))
+        ).values(**values))
     return item
+
+
+def _wall(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
 
 
 def record_delivery(
@@ -94,6 +110,7 @@ def record_delivery(
             last_error=result.error, permanent_error=result.permanent,
             delivered_at=now if delivered else None, slack_channel=result.channel,
             slack_ts=result.ts, already_posted=result.already_posted,
+            post_may_land_until=None if delivered else _wall(result.may_land_until),
         ))
         alert_values: dict[str, Any] = {
             "delivery_status": "delivered" if delivered else "undelivered",

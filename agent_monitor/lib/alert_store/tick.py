@@ -95,7 +95,7 @@ def deliver_pending(
         report.undelivered = {item.idempotency_key: reason for item in items}
         return report
     for index, item in enumerate(items):
-        outbox.begin_attempt(engine, item, now)
+        outbox.begin_attempt(engine, item, now, notifier.landing_deadline())
         result = notifier.deliver(item.outbound())
         record(engine, item, result, now)
         if result.status == "delivered":

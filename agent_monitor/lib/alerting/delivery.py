@@ -3,7 +3,10 @@
 Every message carries its idempotency key in Slack message metadata. After any failure that
 may have reached Slack (5xx, timeout, dropped connection), and on the first try of an outbox
 entry that was attempted before, the notifier reads `conversations.history` for that key
-before it posts again.
+before it posts again. A post that timed out may still be accepted by Slack later, so that
+check waits until the post could no longer land: `timeout + late_post_window_seconds` after
+it was sent. A wait that does not fit the tick's budget is left to a later tick (the moment
+is stored with the outbox row), so a late accept is found, never posted over.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class OutboundMessage:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     previous_attempts: int = 0
+    # Wall-clock time (epoch seconds) until which an earlier post may still land in Slack.
+    may_land_until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class DeliveryResult:
     error: str | None = None
     already_posted: bool = False
     permanent: bool = False
+    # Set when a post of this tick may still land (epoch seconds): the next check waits for it.
+    may_land_until: float | None = None
 
 
 class DeliveryError(Exception):
@@ -68,11 +75,13 @@ class DeliveryError(Exception):
 
     def __init__(
         self, error: str, delay: float | None = None, *, maybe_posted: bool = False,
-        permanent: bool = False,
+        permanent: bool = False, may_land_late: bool = False,
     ) -> None:
         super().__init__(error)
         self.error, self.delay = error, delay
         self.maybe_posted, self.permanent = maybe_posted, permanent
+        # No answer came (a timeout): Slack may still be working on the request.
+        self.may_land_late = may_land_late
 
 
 class SlackNotifier:
@@ -81,7 +90,8 @@ class SlackNotifier:
     def __init__(
         self, client: WebClient, channel: str, *, max_attempts: int = 4,
         max_wait_seconds: float = 30.0, backoff_seconds: float = 0.5,
-        lookup_skew_seconds: float = 300.0, sleep: Callable[[float], None] = time.sleep,
+        lookup_skew_seconds: float = 300.0, late_post_window_seconds: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
     ) -> None:
         # The notifier owns retries: the SDK's handlers would re-post after a timeout or a
         # dropped connection without checking whether the first post landed.
@@ -93,32 +103,62 @@ class SlackNotifier:
         self.max_wait_seconds = max_wait_seconds
         self.backoff_seconds = backoff_seconds
         self.lookup_skew_seconds = lookup_skew_seconds
+        self.late_post_window_seconds = late_post_window_seconds
         self._sleep = sleep
+        self._clock = clock
+
+    @property
+    def timeout_seconds(self) -> float:
+        return float(self._client.timeout or 0)
+
+    def landing_deadline(self) -> float:
+        """Until when a post sent now could still land (epoch seconds).
+
+        Committed before the send, so a crash mid-send leaves the next tick waiting long
+        enough before it looks for the message.
+        """
+        return self._clock() + self.timeout_seconds + self.late_post_window_seconds
 
     def deliver(self, message: OutboundMessage) -> DeliveryResult:
         """Post once; retry 429 (after Retry-After), 5xx, timeouts and connection errors."""
         posts, tries, waited = 0, 0, 0.0
         check = message.previous_attempts > 0
+        may_land_until = message.may_land_until if check else None
         while True:
             tries += 1
+            posting = False
             try:
                 if check:
+                    wait = (may_land_until or 0.0) - self._clock()
+                    if wait > 0:
+                        if waited + wait > self.max_wait_seconds:
+                            return DeliveryResult(
+                                "retry_later", posts, may_land_until=may_land_until,
+                                error=f"waiting {wait:.1f} s for a post that may still land before looking for it",
+                            )
+                        self._sleep(wait)
+                        waited += wait
                     found = self.find_posted(message.idempotency_key, message.created_at)
                     if found is not None:
                         return DeliveryResult("delivered", posts, ts=found,
                                               channel=self.channel, already_posted=True)
-                    check = False
+                    check, may_land_until = False, None
                 posts += 1
+                posting, sent_at = True, self._clock()
                 ts, channel = self._post(message)
                 return DeliveryResult("delivered", posts, ts=ts, channel=channel)
             except DeliveryError as failure:
+                if posting and failure.may_land_late:
+                    deadline = sent_at + self.timeout_seconds + self.late_post_window_seconds
+                    may_land_until = max(may_land_until or 0.0, deadline)
                 if failure.permanent:
                     return DeliveryResult("retry_later", posts, error=failure.error,
-                                          permanent=True)
+                                          permanent=True, may_land_until=may_land_until)
                 check = check or failure.maybe_posted
                 delay = failure.delay if failure.delay is not None else self._backoff(tries)
                 if tries >= self.max_attempts or waited + delay > self.max_wait_seconds:
-                    return DeliveryResult("retry_later", posts, error=failure.error)
+                    return DeliveryResult("retry_later", posts, error=failure.error,
+                                          may_land_until=may_land_until)
                 self._sleep(delay)
                 waited += delay
 
@@ -195,5 +235,5 @@ def _connection_failure(exc: BaseException, prefix: str) -> DeliveryError:
         # Nothing reached Slack.
         return DeliveryError(f"{prefix}connection refused")
     if isinstance(reason, TimeoutError):
-        return DeliveryError(f"{prefix}timed out waiting for Slack", maybe_posted=True)
+        return DeliveryError(f"{prefix}timed out waiting for Slack", maybe_posted=True, may_land_late=True)
     return DeliveryError(f"{prefix}connection error: {type(reason).__name__}", maybe_posted=True)

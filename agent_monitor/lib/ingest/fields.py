@@ -65,4 +65,13 @@ STRING_LIST_FIELDS = frozenset({
 NON_NEGATIVE_INT_FIELDS = frozenset({"input_tokens", "output_tokens"})
 
 MAX_EVENT_ID_LENGTH = 128
+# Columns of `raw_events` that hold another event's id are as long as `event_id`.
+EVENT_ID_REFERENCE_FIELDS = frozenset({"shadow_of", "target_event_id"})
+# What the warehouse columns can hold, checked before the write (a value outside them would
+# make the database refuse the whole batch): `turn` is a 32-bit column, token counts 64-bit.
+MAX_TURN = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
+# Arrays and objects nested deeper than this (the event object is level 1) are refused with
+# `too_deep`: canonical JSON encoding and JSONB handle far less than the decoder accepts.
+MAX_NESTING_DEPTH = 128
 SUPPORTED_SCHEMA_VERSIONS = (1,)

@@ -12,6 +12,7 @@ from agent_monitor.lib.ingest.records import SourceRecord
 MAX_LINE_BYTES = 1024 * 1024
 QUARANTINE_TEXT_BYTES = 64 * 1024
 _READ_CHUNK = 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
 
 
 def is_gzip(path: Path) -> bool:
@@ -35,16 +36,21 @@ def iter_jsonl_records(
 ) -> Iterator[SourceRecord]:
     """One record per line; a line longer than `max_line_bytes` is never held whole.
 
-    Blank lines yield a record with neither raw nor event, so callers can count them.
+    Blank lines yield a record with neither raw nor event, so callers can count them. A
+    UTF-8 byte order mark at the start of the file is not part of the first line.
     """
     with open_binary(path) as stream:
         if start_offset:
             stream.seek(start_offset)
         location = first_location
+        at_start = start_offset == 0
         while True:
             line = stream.readline(max_line_bytes + 1)
             if not line:
                 return
+            if at_start:
+                line = line.removeprefix(_BOM)
+                at_start = False
             if len(line) > max_line_bytes and not line.endswith(b"\n"):
                 total = len(line) + _skip_rest_of_line(stream)
                 yield SourceRecord(

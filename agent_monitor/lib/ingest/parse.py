@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from agent_monitor.lib.ingest.fields import MAX_NESTING_DEPTH
 from agent_monitor.lib.ingest.records import SourceRecord
 from agent_monitor.lib.ingest.validate import Rejected, ValidEvent, validate_event
 
@@ -24,12 +25,31 @@ def parse_record(record: SourceRecord, *, store_text: bool) -> ValidEvent:
         try:
             event = orjson.loads(record.raw)
         except orjson.JSONDecodeError as error:
+            if "depth limit" in str(error):
+                raise Rejected("too_deep", f"nested deeper than {MAX_NESTING_DEPTH} levels") from None
             raise Rejected("bad_json", str(error)) from None
+        # A line with few brackets cannot nest deeply: only the others are walked.
+        if record.raw.count(b"[") + record.raw.count(b"{") > MAX_NESTING_DEPTH:
+            _reject_deep_nesting(event)
         if b"\\u0000" in record.raw:
             _reject_nul_characters(event)
     else:
+        _reject_deep_nesting(event)
         _reject_nul_characters(event)
     return validate_event(event, store_text=store_text)
+
+
+def _reject_deep_nesting(event: Any) -> None:
+    """Arrays and objects nested deeper than MAX_NESTING_DEPTH (the event is level 1)."""
+    stack: list[tuple[Any, int]] = [(event, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            raise Rejected("too_deep", f"nested deeper than {MAX_NESTING_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
 
 
 def _reject_nul_characters(value: Any, name: str = "event") -> None:

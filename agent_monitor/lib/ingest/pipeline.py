@@ -10,39 +10,26 @@ full, and the events already present count as duplicates, so only new events are
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
 from agent_monitor.lib.ingest import store
-from agent_monitor.lib.ingest.hours import related_hours
+from agent_monitor.lib.ingest.batch import Counts, classify, write_isolated
 from agent_monitor.lib.ingest.jsonl import is_gzip, iter_jsonl_records
 from agent_monitor.lib.ingest.lock import ingestion_lock
-from agent_monitor.lib.ingest.parse import parse_record, raw_text_for_quarantine
 from agent_monitor.lib.ingest.records import SourceRecord
-from agent_monitor.lib.ingest.validate import Rejected, ValidEvent
-from agent_monitor.lib.warehouse.tables_raw import review_hours
 
 
-@dataclass
-class IngestResult:
+@dataclass(kw_only=True)
+class IngestResult(Counts):
     source: str
     source_format: str
     ingest_id: int | None = None
     skipped_unchanged: bool = False
-    lines_read: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    blank_lines: int = 0
-    hours_touched: set[datetime] = field(default_factory=set)
-    reasons: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
         if self.skipped_unchanged:
@@ -67,6 +54,8 @@ def ingest_path(
     engine: Engine, path: Path, *, store_text: bool = False, batch_size: int = 5000
 ) -> IngestResult:
     """Ingest one file (SPEC JSONL, or a format an adapter recognises) into the warehouse."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     path = Path(path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -147,8 +136,9 @@ def _ingest_records(
     store_text: bool,
     batch_size: int,
 ) -> None:
-    now = _utcnow()
+    now = store.utcnow()
     with engine.begin() as connection:
+        store.fail_stale_ingestions(connection, now)
         result.ingest_id = store.create_ledger_entry(
             connection,
             {
@@ -163,106 +153,32 @@ def _ingest_records(
             },
         )
     try:
-        for batch in _batches(records, batch_size):
-            _ingest_batch(engine, result, batch, store_text=store_text)
+        for records_batch in _batches(records, batch_size):
+            items = [classify(record, store_text=store_text) for record in records_batch]
+            write_isolated(engine, result.ingest_id, result.source, items, result)
     except Exception as error:
-        with engine.begin() as connection:
-            store.update_ledger_entry(
-                connection,
-                result.ingest_id,
-                {"status": "failed", "error": f"{type(error).__name__}: {error}"[:2000], "finished_at": _utcnow()},
-            )
+        _record_failure(engine, result.ingest_id, error)
         raise
     with engine.begin() as connection:
-        store.update_ledger_entry(connection, result.ingest_id, {"status": "complete", "finished_at": _utcnow()})
+        store.update_ledger_entry(connection, result.ingest_id, {"status": "complete", "finished_at": store.utcnow()})
     with engine.begin() as connection:
         store.refresh_statistics(connection, result.accepted)
 
 
-def _ingest_batch(engine: Engine, result: IngestResult, batch: list[SourceRecord], *, store_text: bool) -> None:
-    assert result.ingest_id is not None
-    valid: list[tuple[SourceRecord, ValidEvent]] = []
-    quarantine: list[dict[str, Any]] = []
-    blank = 0
-    now = _utcnow()
-    for record in batch:
-        if record.raw is None and record.event is None and record.reject_reason is None:
-            blank += 1
-            continue
-        try:
-            valid.append((record, parse_record(record, store_text=store_text)))
-        except Rejected as rejection:
-            quarantine.append(_quarantine_row(result, record, rejection, now))
-    with engine.begin() as connection:
-        known = store.existing_hashes(connection, sorted({v.event_id for _, v in valid}))
-        accepted_rows: list[dict[str, Any]] = []
-        duplicates = 0
-        for record, event in valid:
-            prior = known.get(event.event_id)
-            if prior is None:
-                row = dict(event.row, ingest_id=result.ingest_id, source_location=record.location)
-                accepted_rows.append(row)
-                known[event.event_id] = event.row["content_hash"]
-            elif prior == event.row["content_hash"]:
-                duplicates += 1
-            else:
-                rejection = Rejected(
-                    "conflicting_duplicate",
-                    f"event_id {event.event_id!r} was already accepted with different content",
-                )
-                quarantine.append(_quarantine_row(result, record, rejection, now, event.event_id))
-        related = related_hours(connection, accepted_rows)
-        store.insert_events(connection, accepted_rows)
-        store.insert_quarantine(connection, quarantine)
-        # A review changes no figure of the hour it was written in, only its response's hour
-        # (`related.review_hours`): marking its own hour would rebuild a day of tables for nothing.
-        hour_counts = Counter(store.hour_of(row["ts"]) for row in accepted_rows if row["event_type"] != "review")
-        store.touch_hours(connection, hour_counts, related.event_hours, result.ingest_id, now)
-        store.touch_hours(connection, related.review_hours, (), result.ingest_id, now, table=review_hours)
-        result.lines_read += len(batch) - blank
-        result.accepted += len(accepted_rows)
-        result.duplicates += duplicates
-        result.quarantined += len(quarantine)
-        result.blank_lines += blank
-        result.hours_touched.update(hour_counts)
-        result.hours_touched.update(related.event_hours)
-        result.hours_touched.update(related.review_hours)
-        result.reasons.update(q["reason"] for q in quarantine)
-        store.update_ledger_entry(
-            connection,
-            result.ingest_id,
-            {
-                "lines_read": result.lines_read,
-                "accepted": result.accepted,
-                "duplicates": result.duplicates,
-                "quarantined": result.quarantined,
-                "blank_lines": result.blank_lines,
-            },
-        )
-
-
-def _quarantine_row(
-    result: IngestResult, record: SourceRecord, rejection: Rejected, now: datetime, event_id: str | None = None
-) -> dict[str, Any]:
-    raw_text = raw_text_for_quarantine(record)
-    return {
-        "ingest_id": result.ingest_id,
-        "source": result.source,
-        "location": record.location,
-        "reason": rejection.reason,
-        "detail": rejection.detail[:2000],
-        "event_id": event_id,
-        "raw_text": raw_text,
-        "raw_length": len(record.raw) if record.raw is not None else None,
-        "quarantined_at": now,
-    }
+def _record_failure(engine: Engine, ingest_id: int, error: Exception) -> None:
+    """Mark the ledger row failed, if the warehouse still answers (else the next run will)."""
+    try:
+        with engine.begin() as connection:
+            store.update_ledger_entry(
+                connection,
+                ingest_id,
+                {"status": "failed", "error": f"{type(error).__name__}: {error}"[:2000], "finished_at": store.utcnow()},
+            )
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
 
 
 def _batches(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

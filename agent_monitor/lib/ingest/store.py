@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -38,6 +38,16 @@ def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> Non
 def insert_quarantine(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         connection.execute(quarantined_events.insert(), list(rows))
+
+
+def existing_quarantine_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
+    """The keys (hash of the line) of these bad lines that are already quarantined."""
+    if not keys:
+        return set()
+    statement = select(quarantined_events.c.raw_hash).where(
+        quarantined_events.c.raw_hash.in_(bindparam("keys", expanding=True))
+    )
+    return {row.raw_hash for row in connection.execute(statement, {"keys": list(keys)})}
 
 
 def touch_hours(
@@ -104,6 +114,45 @@ def update_ledger_entry(connection: Connection, ingest_id: int, values: dict[str
     connection.execute(
         update(ingestion_ledger).where(ingestion_ledger.c.ingest_id == ingest_id).values(**values)
     )
+
+
+def add_to_ledger_entry(connection: Connection, ingest_id: int, counts: Any) -> None:
+    """Add one committed write's counts to the ledger row, in the same transaction."""
+    columns = ("lines_read", "accepted", "duplicates", "quarantined", "blank_lines")
+    connection.execute(
+        update(ingestion_ledger)
+        .where(ingestion_ledger.c.ingest_id == ingest_id)
+        .values({name: ingestion_ledger.c[name] + getattr(counts, name) for name in columns})
+    )
+
+
+def fail_stale_ingestions(connection: Connection, now: datetime) -> int:
+    """Mark `running` ledger rows failed; called under the ingestion lock, so none is live.
+
+    A run killed mid-file leaves its row `running`; its committed batches stay (the ledger
+    counts them), and the next ingestion of the file re-reads it, counting them as duplicates.
+    """
+    result = connection.execute(
+        update(ingestion_ledger)
+        .where(ingestion_ledger.c.status == "running")
+        .values(status="failed", error="interrupted: the ingesting process ended mid-file", finished_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def resolve_stale_ingestions(engine: Any) -> int:
+    """Mark `running` rows failed when no ingestion is live, so they are retried; never waits."""
+    from agent_monitor.lib.ingest.lock import idle_ingestion_lock
+
+    with idle_ingestion_lock(engine) as idle:
+        if not idle:
+            return 0
+        with engine.begin() as connection:
+            return fail_stale_ingestions(connection, utcnow())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def last_complete_ingestion(connection: Connection, source: str) -> Any:

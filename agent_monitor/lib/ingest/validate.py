@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from agent_monitor.lib.ingest import fields as spec
 from agent_monitor.lib.ingest.derive import derived_columns
+from agent_monitor.lib.ingest.timestamps import TimestampError, parse_rfc3339
 
 
 class Rejected(Exception):
@@ -97,8 +98,11 @@ _OPTIONAL_FIELDS = {
     for t in spec.EVENT_TYPES
 }
 
-# String fields without an enumeration: any string is valid (enums go through _typed_field).
-_PLAIN_STRING_FIELDS = frozenset(spec.STRING_FIELDS - {name for _, name in spec.ENUMS})
+# String fields without an enumeration or a length: any string is valid (the others go
+# through _typed_field).
+_PLAIN_STRING_FIELDS = frozenset(
+    spec.STRING_FIELDS - {name for _, name in spec.ENUMS} - spec.EVENT_ID_REFERENCE_FIELDS
+)
 
 
 def _required(event: dict[str, Any], name: str) -> Any:
@@ -118,6 +122,10 @@ def _typed_field(event_type: str, name: str, value: Any) -> dict[str, Any]:
     if name in spec.STRING_FIELDS:
         if not isinstance(value, str):
             raise Rejected(f"bad_type:{name}", f"{name} must be a string")
+        if name in spec.EVENT_ID_REFERENCE_FIELDS and len(value) > spec.MAX_EVENT_ID_LENGTH:
+            raise Rejected(
+                f"out_of_range:{name}", f"{name} is an event_id: at most 128 characters, got {len(value)}"
+            )
         return {name: value}
     if name in spec.STRING_LIST_FIELDS:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -125,13 +133,13 @@ def _typed_field(event_type: str, name: str, value: Any) -> dict[str, Any]:
         return {name: value}
     if name == "turn":
         _check_int(value, name)
-        if value < 1:
-            raise Rejected("out_of_range:turn", f"turn must be ≥ 1, got {value}")
+        if not 1 <= value <= spec.MAX_TURN:
+            raise Rejected("out_of_range:turn", f"turn must be in [1, {spec.MAX_TURN}], got {_short(value)}")
         return {name: value}
     if name in spec.NON_NEGATIVE_INT_FIELDS:
         _check_int(value, name)
-        if value < 0:
-            raise Rejected(f"out_of_range:{name}", f"{name} must be ≥ 0, got {value}")
+        if not 0 <= value <= spec.MAX_BIGINT:
+            raise Rejected(f"out_of_range:{name}", f"{name} must be in [0, 2^63 - 1], got {_short(value)}")
         return {name: value}
     if name == "confidence":
         number = _check_number(value, name)
@@ -174,6 +182,11 @@ def _decision(value: Any) -> dict[str, Any]:
     return {"decision_name": name, "decision_value": decision_value, "decision_path": path}
 
 
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _check_int(value: Any, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Rejected(f"bad_type:{name}", f"{name} must be an integer, got {str(value)[:100]!r}")
@@ -210,9 +223,7 @@ def _timestamp(event: dict[str, Any], name: str, *, required: bool) -> datetime 
     if not isinstance(value, str):
         raise Rejected(f"bad_type:{name}", f"{name} must be an RFC 3339 timestamp string")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} is not an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise Rejected(f"bad_type:{name}", f"{name} {value[:100]!r} has no UTC offset or Z")
-    return parsed.astimezone(UTC)
+        return parse_rfc3339(value)
+    except TimestampError as error:
+        reason = f"out_of_range:{name}" if error.out_of_range else f"bad_type:{name}"
+        raise Rejected(reason, f"{name} {value[:100]!r} {error}") from None

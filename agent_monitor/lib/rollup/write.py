@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete
 
 from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 
 CHUNK = 500
 
@@ -25,6 +26,7 @@ def replace_window(
 
     The caller owns the transaction, so readers see either the old rows or the new ones.
     """
+    lock_table_for_rebuild(connection, table.name)
     connection.execute(delete(table).where(table.c.hour >= start, table.c.hour < end))
     bulk.insert_rows(connection, table, [{**r, "built_at": built_at} for r in rows])
     return len(rows)

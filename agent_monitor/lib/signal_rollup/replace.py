@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert
 
+from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
+
 
 def replace_window(
     connection: Connection,
@@ -19,6 +21,7 @@ def replace_window(
 ) -> int:
     """Delete rows with start ≤ time_column < end and insert `rows`; returns rows written."""
     column = table.c[time_column]
+    lock_table_for_rebuild(connection, table.name)
     connection.execute(delete(table).where(column >= start, column < end))
     if rows:
         connection.execute(insert(table), list(rows))

@@ -39,6 +39,33 @@ def redact(url: str) -> str:
         return "<unparsable database URL>"
 
 
+_CONNECT_WORDS = ("connect", "connection", "does not exist", "authentication", "password", "unable to open", "timeout")
+
+
+def unreachable_message(url: str, error: BaseException) -> str:
+    """One line: which warehouse (password hidden), what the driver said, what to check."""
+    orig = getattr(error, "orig", None) or error
+    said = " ".join(str(orig).split())[:300] or type(orig).__name__
+    reach = any(word in said.lower() for word in _CONNECT_WORDS)
+    head = f"cannot reach the warehouse {redact(url)}" if reach else f"the warehouse {redact(url)} failed"
+    if make_url_safe(url) == "sqlite":
+        check = "check that the file's folder exists and is writable and that no other program holds the file locked"
+    else:
+        check = (
+            "check that the server is running and reachable, and the host, port, database name and "
+            f"credentials in the URL (--database-url or {DATABASE_URL_ENV_VAR})"
+        )
+    return f"{head}: {said}; {check}"
+
+
+def make_url_safe(url: str) -> str:
+    """The URL's backend name ('sqlite', 'postgresql', …), or '' when unparsable."""
+    try:
+        return make_url(url).get_backend_name()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
 def schema_scoped_url(url: str, schema: str) -> str:
     """A PostgreSQL URL whose connections use `schema` (search_path): one warehouse per schema."""
     separator = "&" if "?" in url else "?"
@@ -59,7 +86,10 @@ def create_warehouse_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise WarehouseError(f"cannot open the warehouse {redact(url)}: {error}") from None
         engine = create_engine(url, connect_args={"timeout": 60}, json_deserializer=orjson.loads)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
@@ -68,7 +98,10 @@ def create_warehouse_engine(url: str) -> Engine:
             f"{redact(url)}: name the driver, e.g. postgresql+psycopg2://… "
             "(SQLAlchemy would otherwise pick a driver that is not installed)"
         )
-    return create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
+    try:
+        return create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
+    except Exception as error:  # noqa: BLE001 - e.g. a dialect or driver that is not installed
+        raise WarehouseError(f"cannot use the warehouse URL {redact(url)}: {error}") from None
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

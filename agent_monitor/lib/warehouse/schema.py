@@ -9,10 +9,12 @@ step in `sql/migrations/` (none so far).
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Column, Engine, inspect, text
 from sqlalchemy.schema import CreateIndex
@@ -72,6 +74,23 @@ def _add_column(engine: Engine, table_name: str, column: Column) -> None:
 
 @contextmanager
 def _upgrade_lock(engine: Engine) -> Iterator[None]:
+    """One schema upgrade at a time: an advisory lock on PostgreSQL, a file lock on SQLite.
+
+    Without it, processes opening a fresh SQLite warehouse together each see the tables
+    missing and all but one fail with "table … already exists".
+    """
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with Path(database + ".schema.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
     if engine.dialect.name != "postgresql":
         yield
         return

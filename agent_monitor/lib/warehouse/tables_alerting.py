@@ -72,6 +72,9 @@ alert_notifications = Table(
     Column("slack_channel", String()),
     Column("slack_ts", String(32)),
     Column("already_posted", Boolean()),
+    # Wall-clock UTC until which a post of this message may still land in Slack (a timed-out
+    # or interrupted send): the history check that decides whether to post again waits for it.
+    Column("post_may_land_until", DateTime()),
 )
 Index("ix_alert_notifications_status", alert_notifications.c.status,
       alert_notifications.c.created_at)

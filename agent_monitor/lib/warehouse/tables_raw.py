@@ -100,8 +100,11 @@ quarantined_events = Table(
     Column("raw_text", Text()),
     Column("raw_length", BigInteger()),
     Column("quarantined_at", DateTime(), nullable=False),
+    # SHA-256 of the line's bytes: the same bad line delivered again is a duplicate.
+    Column("raw_hash", String(64)),
 )
 Index("ix_quarantined_ingest", quarantined_events.c.ingest_id)
+Index("ix_quarantined_raw_hash", quarantined_events.c.raw_hash)
 
 ingestion_ledger = Table(
     "ingestion_ledger",

@@ -33,7 +33,8 @@ def standin() -> Iterator[SlackStandIn]:
 def config_dict(standin: SlackStandIn) -> dict[str, Any]:
     return {
         "slack": {"channel": CHANNEL, "base_url": standin.base_url, "timeout_seconds": 0.5,
-                  "max_attempts_per_tick": 2, "max_retry_wait_seconds": 1.0},
+                  "max_attempts_per_tick": 2, "max_retry_wait_seconds": 1.0,
+                  "late_post_window_seconds": 0.3},
         "links": {"dagster_ui_base_url": "http://dagster.test",
                   "dashboard_url": "http://dash.test/", "runbook_url": "http://runbook.test/a",
                   "trace_url_template": "http://traces.test/t/{trace_id}"},
@@ -55,7 +56,7 @@ def config_path(standin: SlackStandIn, tmp_path: Path) -> Path:
 @pytest.fixture
 def slack(standin: SlackStandIn) -> Slack:
     return Slack(token=TOKEN, base_url=standin.base_url, channel=CHANNEL, timeout_seconds=0.5,
-                 max_attempts_per_tick=2, max_retry_wait_seconds=1.0)
+                 max_attempts_per_tick=2, max_retry_wait_seconds=1.0, late_post_window_seconds=0.3)
 
 
 def seed_health(

@@ -31,9 +31,11 @@ def engine(warehouse_url: str) -> Engine:
 # - 429 with Retry-After 5: the wait exceeds the 1 s budget after the first post -> 1 attempt;
 # - 500 twice: post, back-off (≤ 0.5 s), look up (absent), post again -> 2 attempts;
 # - a dropped connection twice: post, back-off, look up (absent), post -> 2 attempts;
-# - connection refused (stand-in stopped): post, back-off, post -> 2 attempts.
+# - connection refused (stand-in stopped): post, back-off, post -> 2 attempts;
+# - a hang (no answer, then dropped unposted) twice: post, time out, wait out the late-post
+#   window (0.5 s timeout + 0.3 s), look up (absent), post, time out -> 2 attempts.
 @pytest.mark.parametrize(("failure", "attempts"), [
-    ("rate_limit", 1), ("server_error", 2), ("disconnect", 2), ("refused", 2),
+    ("rate_limit", 1), ("server_error", 2), ("disconnect", 2), ("refused", 2), ("hang", 2),
 ])
 def test_failed_delivery_stays_undelivered_then_goes_out_once(
     engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack,
@@ -66,7 +68,7 @@ def test_a_timeout_whose_post_landed_late_is_found_not_reposted(
     engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack
 ) -> None:
     # Slack answers after the 0.5 s client timeout but does post the message (at 0.8 s).
-    standin.fail_next(1, "hang", delay=0.8)
+    standin.fail_next(1, "late_accept", delay=0.8)
     one_try = slack.model_copy(update={"max_attempts_per_tick": 1})
     alert_tick(engine, config, T0, slack=one_try)
     (row,) = alert_rows(engine)
@@ -113,3 +115,27 @@ def test_record_delivery_counts_earlier_tries_and_every_post_of_the_tick(
     record_delivery(engine, item, DeliveryResult("retry_later", 3, error="HTTP 500"), T0)
     (row,) = alert_rows(engine)
     assert (row["delivery_status"], row["delivery_attempts"]) == ("undelivered", 4)
+
+
+def test_a_late_accept_is_awaited_across_ticks_and_never_posted_over(
+    engine: Engine, standin: SlackStandIn, config: MonitorConfig, slack: Slack
+) -> None:
+    # A 0.5 s timeout, Slack taking the post at 1.0 s, a 2 s window: the wait (until 2.5 s after
+    # the send) does not fit the 1 s budget of a tick, so it is stored with the outbox row.
+    standin.fail_next(1, "late_accept", delay=1.0)
+    patient = slack.model_copy(update={"late_post_window_seconds": 2.0})
+    alert_tick(engine, config, T0, slack=patient)
+    (note,) = outbox_rows(engine)
+    assert (note["status"], note["attempts"]) == ("pending", 1)
+    assert note["post_may_land_until"] is not None
+    # The next tick comes too early: it neither looks at the history nor posts.
+    alert_tick(engine, config, T0 + timedelta(minutes=1), slack=patient)
+    assert [c[0] for c in standin.calls] == ["chat.postMessage"]
+    (row,) = alert_rows(engine)
+    assert "may still land" in row["delivery_error"]
+    time.sleep(2.6)
+    report = alert_tick(engine, config, T0 + timedelta(minutes=2), slack=patient)
+    assert report.delivery.delivered == [KEY]
+    assert len(standin.posted_with_key(KEY)) == 1 and len(standin.messages) == 1
+    (note,) = outbox_rows(engine)
+    assert (note["status"], note["already_posted"], note["post_may_land_until"]) == ("delivered", True, None)

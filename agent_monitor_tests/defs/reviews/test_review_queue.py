@@ -14,10 +14,12 @@ from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.defs.reviews.assets import review_queue
 from agent_monitor.defs.reviews.checks import (
+    in_days,
     review_queue_probabilities_in_range,
     review_queue_reviewed_rows_have_verdicts,
     review_queue_rule_samples_below_pi,
     review_queue_sampled_exactly_below_pi,
+    sampled_exactly_below_pi,
 )
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_reviews import review_queue as queue_table
@@ -210,10 +212,49 @@ def test_the_sample_check_fails_on_an_item_outside_its_pi(tmp_path: Path, wareho
     ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
     with dg.instance_for_test() as instance:
         _build(warehouse_url, config_path, instance, partition_key=_key(day))
-    assert review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url)).passed
+    the_day = in_days(day, day + timedelta(hours=1))
+    assert sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day).passed
     # evt-8 (a top-up, u 0.231 < π 0.380) recorded with π 0.2 < u: not a sample by its own π.
     with engine.begin() as connection:
         connection.execute(queue_table.update().where(queue_table.c.event_id == "evt-8")
                            .values(inclusion_probability=0.2))
-    result = review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url))
+    result = sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day)
     assert not result.passed and result.metadata["examples"].value == ["evt-8"]
+
+
+
+_MATERIALIZE = """
+import sys
+import dagster as dg
+from agent_monitor.defs.ingest.assets import raw_events
+from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
+from agent_monitor.defs.reviews.assets import review_queue
+url, config, key = sys.argv[1:4]
+result = dg.materialize(
+    [raw_events, review_queue], selection=[review_queue], partition_key=key,
+    resources={"warehouse": Warehouse(url=url), "settings": MonitorSettings(path=config), "clock": Clock()},
+)
+sys.exit(0 if result.success else 1)
+"""
+
+
+@pytest.mark.slow
+def test_two_materializations_of_one_partition_at_once_both_succeed(
+    warehouse_url: str, config_path: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    day = _day(3)
+    ingest_path(Warehouse(url=warehouse_url).engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
+    key = _key(day + timedelta(hours=6))
+    runs = [
+        subprocess.Popen([sys.executable, "-c", _MATERIALIZE, warehouse_url, config_path, key],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-3000:] for _, err in outputs]
+    # The same rows as one build: evt-3, evt-7, evt-8 sampled, each with π = t (see PI above).
+    sampled = [(row[0], row[2]) for row in _queue(warehouse_url)]
+    assert sampled == [("evt-3", round(PI, 12)), ("evt-7", round(PI, 12)), ("evt-8", round(PI, 12))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ def message(key: str = "m6_recovery_time:agent=billing:1:fire:1", previous: int 
 
 
 def notifier(client: WebClient, **kw: float) -> SlackNotifier:
+    kw.setdefault("late_post_window_seconds", 0.5)
     return SlackNotifier(client, CHANNEL, backoff_seconds=0.05, **kw)  # type: ignore[arg-type]
 
 
@@ -64,9 +66,11 @@ def test_500_then_success_posts_once(standin: SlackStandIn, client: WebClient) -
 
 
 def test_timeout_then_success_posts_once(standin: SlackStandIn, client: WebClient) -> None:
+    # Slack never takes the first request (it hangs 1.5 s, then drops it).
     standin.fail_next(1, "hang", delay=1.5)
     result = notifier(client).deliver(message("k-timeout"))
     assert result.status == "delivered" and result.already_posted is False
+    time.sleep(1.2)  # past the hung request's end: it never lands
     assert len(standin.posted_with_key("k-timeout")) == 1
 
 
@@ -127,3 +131,39 @@ def test_caller_client_keeps_its_own_retry_handlers(client: WebClient) -> None:
     handlers = list(client.retry_handlers)
     notifier(client)
     assert client.retry_handlers == handlers
+
+
+def test_a_late_accept_within_the_window_is_found_not_reposted(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    # The numbers that used to double-post 1 alert in 5: a 1 s timeout, Slack taking the post
+    # at 2.5 s. The history check waits until 1 s + the 3 s window after the send.
+    standin.fail_next(1, "late_accept", delay=2.5)
+    slow_client = WebClient(token=TOKEN, base_url=standin.base_url, timeout=1.0)  # type: ignore[arg-type]
+    started = time.monotonic()
+    result = notifier(slow_client, late_post_window_seconds=3.0).deliver(message("k-late"))
+    assert (result.status, result.already_posted, result.attempts) == ("delivered", True, 1)
+    assert time.monotonic() - started >= 4.0
+    assert len(standin.posted_with_key("k-late")) == 1
+    assert [c[:2] for c in standin.calls] == [
+        ("chat.postMessage", "late_accept"), ("conversations.history", "ok")]
+
+
+def test_a_wait_beyond_the_budget_is_left_to_a_later_tick_which_finds_the_late_post(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    standin.fail_next(1, "late_accept", delay=1.0)
+    first = notifier(client, late_post_window_seconds=1.5, max_wait_seconds=0.5).deliver(message("k-later"))
+    assert (first.status, first.attempts) == ("retry_later", 1)
+    assert first.may_land_until is not None
+    # The next tick, too early: it neither looks nor posts.
+    retry = replace(message("k-later", previous=1), may_land_until=first.may_land_until)
+    early = notifier(client, late_post_window_seconds=1.5, max_wait_seconds=0.5).deliver(retry)
+    assert (early.status, early.attempts) == ("retry_later", 0)
+    assert "may still land" in (early.error or "")
+    time.sleep(max(0.0, first.may_land_until - time.time()) + 0.05)
+    later = notifier(client).deliver(message("k-later", previous=1))
+    assert (later.status, later.already_posted) == ("delivered", True)
+    assert len(standin.posted_with_key("k-later")) == 1
+    assert [c[:2] for c in standin.calls] == [
+        ("chat.postMessage", "late_accept"), ("conversations.history", "ok")]

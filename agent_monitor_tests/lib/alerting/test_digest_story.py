@@ -27,3 +27,15 @@ def test_incidents_with_durations_and_what_fires_now(warehouse_engine: Engine) -
     assert "`m4_hallucination_rate` on c: fired 03-01 05:05, still firing (4.9 h so far)" in text
     assert "*Firing now (1)*" in text and "since 2026-03-01 05:05 UTC, for 4.9 h" in text
     assert "3 incidents (2 resolved); 1 firing now" in message.text
+
+
+def test_a_digest_of_an_earlier_moment_lists_what_was_firing_then(warehouse_engine: Engine) -> None:
+    seed(warehouse_engine)
+    with warehouse_engine.connect() as connection:
+        message, _, end = build_digest(connection, MonitorConfig(), H + HOUR * 5 + HOUR / 2)
+    assert end == H + HOUR * 5
+    text = json.dumps(message.blocks, ensure_ascii=False)
+    # At 05:30: a and b fired at 04:05 and resolve only at 06:05; c fired at 05:05, after the
+    # period [..., 05:00) that the incidents are told for.
+    assert "*Firing now (3)*" in text
+    assert "*Incidents in the period (2: 0 resolved, 2 still firing)*" in text

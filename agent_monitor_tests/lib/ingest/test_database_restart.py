@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.open import open_warehouse
-from agent_monitor.lib.warehouse.tables_raw import raw_events
+from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, quarantined_events, raw_events
 from agent_monitor_tests.conftest import POSTGRES_URL
 from agent_monitor_tests.events import response, write_jsonl
 
@@ -30,4 +34,60 @@ def test_ingestion_survives_the_server_dropping_every_connection(postgres_url: s
     assert (second.accepted, second.duplicates) == (1, 0)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(raw_events)).scalar_one() == 2
+    engine.dispose()
+
+
+_INGEST = """
+import sys
+from pathlib import Path
+from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.warehouse.open import open_warehouse
+ingest_path(open_warehouse(sys.argv[1]), Path(sys.argv[2]), batch_size=200)
+"""
+
+
+@pytest.mark.slow
+def test_a_restart_mid_ingest_fails_the_run_and_the_re_run_resumes_without_loss(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    n_good = 60_000
+    lines = [response(f"r{i}", "2026-01-05T10:00:00Z", turn=i + 1) for i in range(n_good)]
+    for i in range(0, n_good, 100):  # a bad line every 100 events: 600 in all
+        lines.insert(i + i // 100, {"event_id": f"bad{i}", "event_type": "agent_response"})
+    path = write_jsonl(tmp_path / "big.jsonl", lines)
+    app = f"{postgres_url}&application_name=am_mid_ingest"
+    engine = open_warehouse(postgres_url)
+    process = subprocess.Popen([sys.executable, "-c", _INGEST, app, str(path)], stderr=subprocess.PIPE, text=True)
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                accepted = connection.execute(select(func.sum(ingestion_ledger.c.accepted))).scalar() or 0
+            if accepted >= 2_000:
+                break
+            time.sleep(0.02)
+        # What a restart does to clients: every open connection of the ingesting process is cut.
+        with admin.connect() as connection:
+            cut = connection.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'am_mid_ingest'"
+            )).scalar_one()
+        _, err = process.communicate(timeout=120)
+    finally:
+        admin.dispose()
+    assert cut >= 1
+    assert process.returncode != 0 and "OperationalError" in err  # the warehouse failing stops the run
+    with engine.connect() as connection:
+        failed = connection.execute(select(ingestion_ledger)).one()
+        stored = connection.execute(select(func.count()).select_from(raw_events)).scalar_one()
+    assert failed.status == "failed" and 2_000 <= failed.accepted < n_good
+    assert stored == failed.accepted  # what the ledger says was committed, and nothing more
+
+    again = ingest_path(engine, path)
+    assert again.lines_read == n_good + 600
+    assert again.accepted == n_good - failed.accepted
+    assert again.duplicates == failed.accepted + failed.quarantined
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(raw_events)).scalar_one() == n_good
+        assert connection.execute(select(func.count()).select_from(quarantined_events)).scalar_one() == 600
     engine.dispose()
