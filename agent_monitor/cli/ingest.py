@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: failed: {type(error).__name__}: {error}")
             continue
         print(result.summary())
-        if result.lines_read and not (result.accepted or result.duplicates):
+        if result.unrecognised:
+            nothing_accepted += 1
+        elif result.lines_read and not (result.accepted or result.duplicates):
             nothing_accepted += 1
             print(f"{path}: nothing accepted from {result.lines_read} lines (see quarantined_events)")
     engine.dispose()
