@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -36,8 +37,9 @@ def report_changed_hours(
     return result.cursor
 
 
-def _asset_definitions(defs: dg.Definitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
-    return [*(defs.assets or [])]  # type: ignore[list-item]
+def _asset_definitions(defs: dg.Definitions, checks: bool = False) -> list[Any]:
+    """The assets, and with `checks` the asset checks too (they run with their assets)."""
+    return [*(defs.assets or []), *((defs.asset_checks or []) if checks else [])]
 
 
 def _resources(
@@ -89,14 +91,16 @@ def build_window(
     selection: Sequence[dg.AssetKey] | None = None,
     quiet: bool = False,
     clock: Clock | None = None,
+    checks: bool = False,
 ) -> dg.ExecuteInProcessResult | None:
-    """One run that materializes the hourly assets for every hour from first to last."""
+    """One run that materializes the hourly assets for every hour from first to last (and,
+    with `checks`, runs their asset checks in the same run, as a UI backfill does)."""
     keys = list(selection) if selection is not None else hourly_asset_keys(defs)
     if not keys:
         return None
     resources = _resources(defs, warehouse, settings, clock)
     return dg.materialize(
-        _asset_definitions(defs),
+        _asset_definitions(defs, checks),
         instance=instance,
         resources=resources,
         selection=keys,

@@ -24,17 +24,10 @@ DEMO_CHANNEL = "C0DEMOALERTS"
 
 
 def run_alert_demo(database_url: str, ground_truth: Path | None = None, output_folder: Path | None = None) -> None:
-    """Replay one sensor tick per built hour against a loopback Slack, then post the digest.
-
-    With `output_folder`, what Slack received is also written there: `slack_messages.json`
-    (every alert message, as posted) and `digest.json` (the digest message).
-    """
+    """Replay one sensor tick per built hour (5 min after it ended) against a loopback Slack,
+    then report as `report_alerts` does. For logs built in one backfill (`demo --real`)."""
     engine = open_warehouse(database_url)
-    try:
-        config = load_config()
-    except ConfigError as error:
-        print(f"   config not usable ({error}); alerting with the defaults")
-        config = MonitorConfig()
+    config = _config()
     with engine.connect() as connection:
         first, last = connection.execute(
             select(func.min(agent_health.c.hour), func.max(agent_health.c.hour))).one()
@@ -53,18 +46,39 @@ def run_alert_demo(database_url: str, ground_truth: Path | None = None, output_f
             hours = sorted(built)
         for hour in hours:
             alert_tick(engine, config, latest_tick(hour), slack=slack, as_of=hour + HOUR)
-        _print_messages(standin.messages)
-        _compare(engine, ground_truth)
-        outcome = post_digest(engine, config, latest_tick(last), slack=slack)
-        digest = standin.posted_with_key(outcome.key)
-        print(f"\n   digest {outcome.key}: {'posted' if digest else outcome.reason}")
-        if digest:
-            print("   " + _plain(digest[0]["text"]))
-        if output_folder is not None:
-            _write_json(output_folder / "slack_messages.json", standin.messages)
-            _write_json(output_folder / "digest.json", digest[0] if digest else None)
-            print(f"   written: {output_folder / 'slack_messages.json'}, {output_folder / 'digest.json'}")
+        messages = list(standin.messages)
+    report_alerts(engine, config, messages, latest_tick(last), ground_truth, output_folder)
     engine.dispose()
+
+
+def report_alerts(
+    engine: Engine, config: MonitorConfig, messages: list[dict[str, Any]], now: datetime,
+    ground_truth: Path | None = None, output_folder: Path | None = None,
+) -> None:
+    """Print what Slack received and which injected incident each alert belongs to, then post
+    the digest as of `now` to a loopback Slack. With `output_folder`, what Slack received is
+    also written there: `slack_messages.json` (every alert message) and `digest.json`."""
+    _print_messages(messages)
+    _compare(engine, ground_truth)
+    with SlackStandIn() as standin:
+        slack = Slack(token="xoxb-demo-stand-in", base_url=standin.base_url, channel=DEMO_CHANNEL)
+        outcome = post_digest(engine, config, now, slack=slack)
+        digest = standin.posted_with_key(outcome.key)
+    print(f"\n   digest {outcome.key}: {'posted' if digest else outcome.reason}")
+    if digest:
+        print("   " + _plain(digest[0]["text"]))
+    if output_folder is not None:
+        _write_json(output_folder / "slack_messages.json", messages)
+        _write_json(output_folder / "digest.json", digest[0] if digest else None)
+        print(f"   written: {output_folder / 'slack_messages.json'}, {output_folder / 'digest.json'}")
+
+
+def _config() -> MonitorConfig:
+    try:
+        return load_config()
+    except ConfigError as error:
+        print(f"   config not usable ({error}); alerting with the defaults")
+        return MonitorConfig()
 
 
 def _write_json(path: Path, value: Any) -> None:
@@ -93,6 +107,7 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     if ground_truth is None or not ground_truth.exists():
         return
     from agent_monitor.lib.generator.ground_truth import GroundTruth, alert_agents, incident_of
+    from agent_monitor.lib.replay.pages import linger
 
     truth = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8"))
     with engine.connect() as connection:
@@ -104,7 +119,8 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
         found = []
         for row in sorted(rows, key=lambda r: r["first_seen"]):
             when = row["first_seen"]
-            if incident_of([incident], alert_agents(row["agent_id"], row["scope"]), when):
+            if incident_of([incident], alert_agents(row["agent_id"], row["scope"]), when,
+                           after=linger(row["rule"])):
                 matched.add((row["rule"], row["scope_key"], row["episode"]))
                 metric = CATALOGUE[row["rule"]].metric
                 mark = "expected" if metric in expected else "side effect"

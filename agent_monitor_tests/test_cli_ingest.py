@@ -31,3 +31,22 @@ def test_a_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     result = _cli("ingest", str(tmp_path / "nope.jsonl"), env_url=f"sqlite:///{tmp_path / 'w.db'}")
     assert result.returncode == 2
     assert f"agent-monitor ingest: {tmp_path / 'nope.jsonl'}: no such file or folder" in result.stderr
+
+
+def test_a_generated_folder_skips_its_ground_truth(tmp_path: Path) -> None:
+    folder = tmp_path / "generated"
+    folder.mkdir()
+    write_jsonl(folder / "events-2026-01-05.jsonl", [response("r1", "2026-01-05T10:00:00Z")])
+    (folder / "ground_truth.json").write_text('{\n  "seed": 7,\n  "incidents": []\n}\n')
+    result = _cli("ingest", str(folder), env_url=f"sqlite:///{tmp_path / 'w.db'}")
+    assert result.returncode == 0, result.stderr
+    assert f"{folder / 'ground_truth.json'}: skipped (not a log file" in result.stdout
+    assert "read 1, accepted 1, duplicates 0, quarantined 0" in result.stdout
+    assert "bad_json" not in result.stdout
+
+
+def test_an_empty_folder_says_there_was_nothing_to_ingest(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = _cli("ingest", str(tmp_path / "empty"), env_url=f"sqlite:///{tmp_path / 'w.db'}")
+    assert result.returncode == 0, result.stderr
+    assert f"nothing to ingest: no .jsonl, .jsonl.gz, .json, .json.gz log files in {tmp_path / 'empty'}" in result.stdout

@@ -36,7 +36,22 @@ ROWS: list[tuple[str, Getter, str, str]] = [
     ("hour build s (all hourly assets)", _get("hour_build.seconds"), "{:.2f}", ""),
     ("hour floor s (one aggregate scan)", _get("hour_floor.seconds"), "{:.3f}", ""),
     ("hour: build / floor", _get("hour_ratio_to_floor"), "{:.1f}×", "≤ 3×"),
+    ("DuckDB peer: events loaded", _get("peer.peer_seconds.events_loaded"), "{:,}", ""),
+    ("DuckDB peer: load s", _get("peer.peer_seconds.load"), "{:.2f}", ""),
+    ("agent-hour figures: ours ÷ DuckDB", _get("peer.ratios.agent_hour"), "{:.1f}×", "≤ 2×"),
+    ("  without M1, M5, M6: ours ÷ DuckDB", _get("peer.ratios.agent_hour_without_m1_m5_m6"), "{:.1f}×", "≤ 2×"),
+    ("M2: ours ÷ DuckDB", _get("peer.ratios.m2"), "{:.1f}×", "≤ 2×"),
+    ("session profiles: ours ÷ DuckDB", _get("peer.ratios.session_profiles"), "{:.1f}×", "≤ 2×"),
+    ("review sample: ours ÷ DuckDB", _get("peer.ratios.review_sample"), "{:.1f}×", "≤ 2×"),
+    ("four outputs: ours s / DuckDB s (with load)", lambda p: _versus_totals(p), "{}", ""),
+    ("rows differing from DuckDB's", lambda p: _mismatches(p), "{}", "0"),
     ("hour build peak RSS MiB", _get("hour_build.peak_rss_mib"), "{:,.0f}", "< 1536"),
+    ("rebuild: events per hour", _get("rebuild.events_per_hour"), "{:,}", ""),
+    ("rebuild one hour s, alone", _get("rebuild.runs.0.seconds"), "{:.2f}", ""),
+    ("rebuild one hour s, 1 day of history", _get("rebuild.runs.24.seconds"), "{:.2f}", ""),
+    ("rebuild one hour s, 7 days of history", _get("rebuild.runs.168.seconds"), "{:.2f}", ""),
+    ("rebuild: 1 day ÷ alone", _get("rebuild.ratio_to_alone.24"), "{:.2f}×", ""),
+    ("rebuild: 7 days ÷ alone", _get("rebuild.ratio_to_alone.168"), "{:.2f}×", "≤ 1.3×"),
     ("backfill hours × events/hour", lambda p: _backfill_scale(p), "{}", "720 × 50,000"),
     ("backfill load (ingest) s", _get("backfill.load.ingest_seconds"), "{:.1f}", ""),
     ("backfill build wall s", _get("backfill.build.seconds"), "{:.1f}", "< 1800 (30 d)"),
@@ -48,6 +63,19 @@ ROWS: list[tuple[str, Getter, str, str]] = [
     ("agent_health_alert_sensor tick s", _get("sensors.agent_health_alert_sensor_seconds"), "{:.3f}", "< 2"),
     ("sensor tick peak RSS MiB", _get("sensors.peak_rss_mib"), "{:,.0f}", "< 1536"),
 ]
+
+
+def _versus_totals(part: dict[str, Any]) -> str | None:
+    peer = part.get("peer")
+    if not peer or "ours_total_seconds" not in peer:
+        return None
+    return (f"{peer['ours_total_seconds']:.2f} / {peer['peer_total_seconds_with_load']:.2f} "
+            f"= {peer['total_ratio']:.1f}×")
+
+
+def _mismatches(part: dict[str, Any]) -> int | None:
+    found = _get("peer.mismatches")(part)
+    return None if found is None else sum(found.values())
 
 
 def _count(part: dict[str, Any], path: str) -> int | None:

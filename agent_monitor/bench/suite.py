@@ -19,6 +19,7 @@ from agent_monitor.lib.warehouse.connection import redact
 HOUR_KEY = "2026-01-05-10:00"
 BACKFILL_START_KEY = "2026-02-01-00:00"
 SENSOR_START_KEY = "2026-03-01-00:00"
+REBUILD_KEY = "2026-04-08-10:00"
 KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 TARGETS = {
@@ -28,6 +29,8 @@ TARGETS = {
     "backfill_30_days_seconds": 1800,
     "peak_rss_mib": 1536,
     "sensor_tick_seconds": 2.0,
+    "ratio_to_duckdb": 2.0,
+    "rebuild_7_days_ratio_to_alone": 1.3,
 }
 
 
@@ -40,8 +43,10 @@ class BenchOptions:
     sensor_agents: int = 500
     sensor_hours: int = 6
     sensor_events_per_agent_hour: int = 10
+    rebuild_events_per_hour: int = 10_000
+    rebuild_history_hours: list[int] = field(default_factory=lambda: [0, 24, 168])
     databases: list[str] = field(default_factory=lambda: ["sqlite", "postgres"])
-    parts: list[str] = field(default_factory=lambda: ["ingest", "hour", "backfill", "sensors"])
+    parts: list[str] = field(default_factory=lambda: ["ingest", "hour", "rebuild", "backfill", "sensors"])
     postgres_url: str = DEFAULT_POSTGRES_URL
     workdir: str = "/tmp/agent_monitor_bench"
     config: str | None = None
@@ -54,6 +59,7 @@ class BenchOptions:
         values: dict[str, Any] = {
             "events": 3_000, "backfill_days": 0.125, "events_per_hour": 300, "backfill_chunk_hours": 3,
             "sensor_agents": 500, "sensor_hours": 1, "sensor_events_per_agent_hour": 2,
+            "rebuild_events_per_hour": 100, "rebuild_history_hours": [0, 24],
         }
         values.update(overrides)
         return cls(**values)
@@ -88,6 +94,8 @@ def _ingest_part(kind: str, options: BenchOptions, workdir: Path, events_file: P
             scan = run_measure("hour_floor", params)
             out.update(hour_build=build, hour_floor=scan,
                        hour_ratio_to_floor=_ratio(build.get("seconds"), scan.get("seconds")))
+            if build.get("success"):
+                out["peer"] = run_measure("peer", params)
         return out
     finally:
         databases.drop(url)
@@ -116,6 +124,22 @@ def _backfill_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str,
     finally:
         if not reused:
             databases.drop(url)
+
+
+def _rebuild_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str, Any]:
+    """One hour rebuilt alone and with 1 and 7 days of built history before it."""
+    runs: dict[str, Any] = {}
+    for hours in options.rebuild_history_hours:
+        url = databases.fresh_url(kind, workdir, "rebuild", options.postgres_url)
+        try:
+            runs[str(hours)] = run_measure("rebuild_with_history", {
+                "url": url, "key": REBUILD_KEY, "history_hours": hours, "config": options.config,
+                "events_per_hour": options.rebuild_events_per_hour, "workdir": str(workdir)})
+        finally:
+            databases.drop(url)
+    alone = runs.get("0", {}).get("seconds")
+    ratios = {h: _ratio(run.get("seconds"), alone) for h, run in runs.items() if h != "0"}
+    return {"events_per_hour": options.rebuild_events_per_hour, "runs": runs, "ratio_to_alone": ratios}
 
 
 def _sensor_part(kind: str, options: BenchOptions, workdir: Path) -> dict[str, Any]:
@@ -153,6 +177,9 @@ def run_suite(options: BenchOptions, progress: Any = print) -> dict[str, Any]:
         if {"ingest", "hour"} & set(options.parts):
             progress(f"{kind}: ingest and one-hour build")
             part.update(_ingest_part(kind, options, workdir, events_file))
+        if "rebuild" in options.parts:
+            progress(f"{kind}: one hour rebuilt with {options.rebuild_history_hours} hours of history")
+            part["rebuild"] = _rebuild_part(kind, options, workdir)
         if "backfill" in options.parts:
             progress(f"{kind}: backfill")
             part["backfill"] = _backfill_part(kind, options, workdir)

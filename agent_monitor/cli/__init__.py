@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "silence",
     "metrics",
     "backtest",
+    "dashboard",
 )
 
 

@@ -20,10 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--backfill-days", type=float, help="days of history to backfill (default 30)")
     parser.add_argument("--events-per-hour", type=int, help="backfill events per hour (default 50,000)")
     parser.add_argument("--backfill-chunk-hours", type=int, help="hours per backfill run (default 24)")
+    parser.add_argument("--rebuild-events-per-hour", type=int,
+                        help="events per hour in the rebuild-with-history measurement (default 10,000)")
+    parser.add_argument("--rebuild-history-hours", help="hours of history before the rebuilt hour (default 0,24,168)")
     parser.add_argument("--sensor-agents", type=int, help="agents in the sensor scenario (default 500)")
     parser.add_argument("--quick", action="store_true", help="a tiny version of everything")
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
-    parser.add_argument("--parts", default="ingest,hour,backfill,sensors", help="which measurements")
+    parser.add_argument("--parts", default="ingest,hour,rebuild,backfill,sensors", help="which measurements")
     parser.add_argument("--postgres-url", help="PostgreSQL server for the postgres runs")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "agent_monitor_bench"),
                         help="folder for generated event files (default: under the system temp folder)")
@@ -35,6 +38,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
+def _hours_list(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        hours = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise CommandError(f"--rebuild-history-hours must be comma-separated whole hours, got {value!r}") from None
+    if not hours or min(hours) < 0:
+        raise CommandError(f"--rebuild-history-hours must be comma-separated whole hours ≥ 0, got {value!r}")
+    return hours
+
+
 def run(args: argparse.Namespace) -> int:
     from agent_monitor.bench.report import format_table
     from agent_monitor.bench.runner import MeasurementError
@@ -44,13 +59,15 @@ def run(args: argparse.Namespace) -> int:
     if not kinds or set(kinds) - {"sqlite", "postgres"}:
         raise CommandError(f"--databases must name sqlite and/or postgres, got {args.databases!r}")
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    if set(parts) - {"ingest", "hour", "backfill", "sensors"}:
-        raise CommandError(f"--parts must be among ingest,hour,backfill,sensors, got {args.parts!r}")
+    if set(parts) - {"ingest", "hour", "rebuild", "backfill", "sensors"}:
+        raise CommandError(f"--parts must be among ingest,hour,rebuild,backfill,sensors, got {args.parts!r}")
     overrides = {
         name: value for name, value in {
             "events": args.events, "backfill_days": args.backfill_days,
             "events_per_hour": args.events_per_hour, "backfill_chunk_hours": args.backfill_chunk_hours,
             "sensor_agents": args.sensor_agents, "postgres_url": args.postgres_url,
+            "rebuild_events_per_hour": args.rebuild_events_per_hour,
+            "rebuild_history_hours": _hours_list(args.rebuild_history_hours),
         }.items() if value is not None
     }
     if args.backfill_warehouse:

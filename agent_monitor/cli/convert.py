@@ -6,6 +6,8 @@ import argparse
 import gzip
 import os
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -59,20 +61,39 @@ def _open_output(path: Path, gzipped: bool) -> IO[bytes]:
     return path.open("wb")
 
 
-def convert_file(path: Path, fmt: Format, out: IO[bytes]) -> tuple[int, int]:
+@dataclass
+class Converted:
+    """What one input gave: events written, items rejected (by reason), the layout seen."""
+
+    events: int = 0
+    rejected: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    layout: str | None = None
+
+    def why_nothing(self) -> str:
+        """The reason an input gave no event, for the error message."""
+        if not self.rejected:
+            return "it holds no conversation, simulation or span to convert"
+        top = ", ".join(f"{reason}×{n}" for reason, n in self.reasons.most_common(3))
+        return f"all {self.rejected} item(s) were rejected ({top})"
+
+
+def convert_file(path: Path, fmt: Format, out: IO[bytes]) -> Converted:
     """Write one input's events to `out`; report its rejects on stderr; return the counts."""
     records = iter_source_records(path, fmt)
     assert records is not None
-    events = rejected = 0
+    done = Converted()
     for record in records:
         if record.event is not None:
             out.write(orjson.dumps(record.event, option=orjson.OPT_SORT_KEYS) + b"\n")
-            events += 1
+            done.events += 1
+            done.layout = done.layout or record.event.get("source_layout")
         else:
-            rejected += 1
+            done.rejected += 1
+            done.reasons[str(record.reject_reason)] += 1
             print(f"{path}:{record.location}: {record.reject_reason}: {record.reject_detail}",
                   file=sys.stderr)
-    return events, rejected
+    return done
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,14 +102,21 @@ def run(args: argparse.Namespace) -> int:
     partial = args.output.with_name(args.output.name + ".partial")
     gzipped = args.output.name.endswith(".gz")
     total_events = total_rejected = 0
+    empty_handed: list[str] = []
     with _open_output(partial, gzipped) as out:
         for path, fmt in zip(inputs, formats, strict=True):
-            events, rejected = convert_file(path, fmt, out)
-            total_events += events
-            total_rejected += rejected
-            print(f"{path}: {fmt}: {events} events, {rejected} rejected", file=sys.stderr)
+            done = convert_file(path, fmt, out)
+            total_events += done.events
+            total_rejected += done.rejected
+            seen = done.layout or fmt
+            print(f"{path}: {seen}: {done.events} events, {done.rejected} rejected", file=sys.stderr)
+            if done.events == 0 and path.stat().st_size > 0:
+                empty_handed.append(f"{path}: nothing converted: {done.why_nothing()}")
     if isinstance(out, gzip.GzipFile) and out.fileobj is not None:
         out.fileobj.close()
     os.replace(partial, args.output)
     print(f"{args.output}: {total_events} events, {total_rejected} rejected", file=sys.stderr)
-    return 0
+    for line in empty_handed:
+        print(f"agent-monitor convert: {line}", file=sys.stderr)
+    # A non-empty input that gave nothing is a failure, even when other inputs converted.
+    return 1 if empty_handed else 0

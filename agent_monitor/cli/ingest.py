@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent_monitor.cli import CommandError
 from agent_monitor.lib.config import ConfigError, load_config
-from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.ingest.pipeline import IngestResult, ingest_path
 from agent_monitor.lib.warehouse.connection import WarehouseError
 from agent_monitor.lib.warehouse.open import open_warehouse
 
@@ -27,15 +27,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, and the event files found under each folder, in sorted order."""
+# Files that folders of logs hold beside the logs and that are never events: the
+# generator's ground truth (what it injected, where).
+NOT_LOGS = frozenset({"ground_truth.json"})
+LOG_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
+
+
+def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """Files as given, and the event files found under each folder, in sorted order; files of
+    a folder that are known not to be logs are left out (and added to `skipped`)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz"))
-            )
+            for found in sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES)):
+                if found.name in NOT_LOGS:
+                    if skipped is not None:
+                        skipped.append(found)
+                    continue
+                files.append(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -50,8 +59,16 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, WarehouseError) as error:
         raise CommandError(str(error)) from error
     failed = 0
-    nothing_accepted = 0
-    for path in expand_paths(args.paths):
+    skipped: list[Path] = []
+    files = expand_paths(args.paths, skipped)
+    for path in skipped:
+        print(f"{path}: skipped (not a log file: the generator's ground truth)")
+    if not files:
+        folders = ", ".join(str(p) for p in args.paths)
+        print(f"nothing to ingest: no {', '.join(LOG_SUFFIXES)} log files in {folders}")
+        engine.dispose()
+        return 0
+    for path in files:
         try:
             result = ingest_path(
                 engine, path, store_text=config.ingest.store_text, batch_size=config.ingest.batch_size
@@ -62,9 +79,20 @@ def run(args: argparse.Namespace) -> int:
             continue
         print(result.summary())
         if result.unrecognised:
-            nothing_accepted += 1
-        elif result.lines_read and not (result.accepted or result.duplicates):
-            nothing_accepted += 1
-            print(f"{path}: nothing accepted from {result.lines_read} lines (see quarantined_events)")
+            failed += 1  # the summary above says why
+        elif accepted_nothing(result):
+            failed += 1
+            print(f"{path}: failed: nothing accepted from a non-empty input "
+                  f"({result.quarantined} quarantined; see quarantined_events)")
     engine.dispose()
-    return 1 if failed or nothing_accepted else 0
+    return 1 if failed else 0
+
+
+def accepted_nothing(result: IngestResult) -> bool:
+    """A file read for the first time (or changed) that gave no event, new or already known."""
+    return (
+        not result.skipped_unchanged
+        and result.lines_read > 0
+        and result.accepted == 0
+        and result.duplicates == 0
+    )

@@ -7,6 +7,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from agent_monitor.lib.replay import REPLAY_REVIEW_RATE
 from agent_monitor.lib.warehouse.connection import data_folder
 
 
@@ -31,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tick-minutes", type=int, default=30,
                         help="simulated minutes between sensor ticks (default 30: one tick mid-hour)")
     parser.add_argument("--traffic-scale", type=float, default=1.0)
+    parser.add_argument("--review-rate", type=float, default=REPLAY_REVIEW_RATE,
+                        help="review.base_rate of the reviewers and the sampler (default 0.15; SPEC's 0.05 "
+                             "leaves M1 at the mercy of chance, see docs/replay.md)")
     parser.add_argument("--no-compare", action="store_true", help="skip the backfill comparison")
     parser.add_argument("-o", "--output", type=Path, help="folder for the replay (default data/replay)")
     parser.set_defaults(func=run)
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     settings = ReplaySettings(
         folder=folder, hours=args.hours, seed=args.seed, incidents=not args.no_incidents,
         start=datetime.fromisoformat(args.start).replace(tzinfo=None), tick_minutes=args.tick_minutes,
-        traffic_scale=args.traffic_scale, compare=not args.no_compare,
+        traffic_scale=args.traffic_scale, compare=not args.no_compare, review_base_rate=args.review_rate,
     )
     result = run_replay(settings)
     print()

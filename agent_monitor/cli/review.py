@@ -89,6 +89,6 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"{args.file}:{bad.line}: {bad.reason}")
     if result.ingest is not None:
         print(result.ingest.summary())
-    print(f"{args.file}: {len(result.good)} verdicts imported, {len(result.unchanged)} unchanged, "
-          f"{len(result.bad)} rows rejected")
+    print(f"{args.file}: {len(result.good)} new verdicts imported, {len(result.unchanged)} already "
+          f"imported (unchanged, nothing written), {len(result.bad)} rows rejected")
     return 1 if result.bad else 0

@@ -68,7 +68,23 @@ def _engine(args: argparse.Namespace) -> Engine:
     return open_warehouse(args.database_url)
 
 
+def check_rule(pattern: str) -> None:
+    """A rule name must be a rule of the catalogue; a glob must match at least one."""
+    import difflib
+    import fnmatch
+
+    from agent_monitor.lib.alerting.catalogue import CATALOGUE
+
+    names = sorted(CATALOGUE)
+    if any(fnmatch.fnmatchcase(name, pattern) for name in names):
+        return
+    close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "rules: " + ", ".join(names)
+    raise CommandError(f"--rule {pattern!r} matches no alert rule; {hint}")
+
+
 def run_add(args: argparse.Namespace) -> int:
+    check_rule(args.rule)
     now = utc_now()
     ends_at = parse_until(args.until) if args.until else now + parse_duration(args.duration)
     if ends_at <= now:

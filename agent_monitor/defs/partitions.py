@@ -1,11 +1,23 @@
 """The one hourly partitioning every table uses, and the late-data automation rule."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import dagster as dg
 
-PARTITIONS_START = "2024-01-01-00:00"
+from agent_monitor.lib.config import ConfigError, PartitionSettings, load_config
+
+
+def configured_start() -> datetime:
+    """`partitions.start` of the config file; its default when the file cannot be read (the
+    resources that load the config then report what is wrong with it)."""
+    try:
+        return load_config().partitions.start_hour()
+    except ConfigError:
+        return PartitionSettings().start_hour()
+
+
+PARTITIONS_START = configured_start()
 
 # end_offset=1: the current, still-filling hour exists as a partition, so it can be built
 # and then rebuilt as its events arrive.
@@ -24,6 +36,12 @@ hourly_partitions = dg.HourlyPartitionsDefinition(
 # It does not wait for every input partition to exist: an hour without events has no rows.
 NEW_HOURS_WINDOW = timedelta(hours=48)
 
+#
+# `any_deps_updated()` is not wrapped in `since_last_handled()`: that resets when the hour's
+# own last run finishes, and a run that finishes between two evaluations while more events for
+# its hour land would have the reset and the update fall on the same evaluation, where the
+# reset wins and the update is lost (the hour keeps what it was built from). It needs no
+# memory either: it is true only on the evaluation that sees the update.
 rebuild_when_inputs_change = (
     (
         dg.AutomationCondition.any_deps_updated()
@@ -31,8 +49,8 @@ rebuild_when_inputs_change = (
             dg.AutomationCondition.in_latest_time_window(NEW_HOURS_WINDOW)
             & dg.AutomationCondition.missing()
             & dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing())
-        )
-    ).since_last_handled()
+        ).since_last_handled()
+    )
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("rebuild_when_inputs_change")

@@ -11,6 +11,7 @@ import os
 import re
 import types
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -57,6 +58,32 @@ class ReviewSettings:
     expiry_days: int = 7
 
 
+# The first hour of the hourly partitions by default: the clock of the oldest logs the project
+# ships (tau-bench, docs/adapters.md). Set `partitions.start` to when your own logs begin.
+DEFAULT_PARTITIONS_START = "2024-06-01"
+PARTITION_START_FORMATS = ("%Y-%m-%d", "%Y-%m-%d-%H:%M", "%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class PartitionSettings:
+    """The hourly partitions: the first hour (UTC) that the Dagster UI lists and builds."""
+
+    start: str = DEFAULT_PARTITIONS_START
+
+    def __post_init__(self) -> None:
+        self.start_hour()
+
+    def start_hour(self) -> datetime:
+        """The first partition's hour (naive UTC)."""
+        for fmt in PARTITION_START_FORMATS:
+            try:
+                return datetime.strptime(self.start, fmt).replace(minute=0)
+            except ValueError:
+                continue
+        raise ConfigError(f"partitions.start: expected a date such as \"2026-01-31\" or "
+                          f"\"2026-01-31T06:00\" (UTC, quoted), got {self.start!r}")
+
+
 def default_dashboard_path() -> Path:
     """Where the dashboard page is written by default: `<data folder>/dashboard/index.html`."""
     return data_folder() / "dashboard" / "index.html"
@@ -68,10 +95,26 @@ class DashboardSettings:
 
     window_hours: int = 72
     output_path: str = ""  # '' means default_dashboard_path()
+    # `agent-monitor dashboard serve` serves the folder on loopback at this port; links use
+    # http://127.0.0.1:<port>/ when port is set, or base_url (e.g. behind a proxy) when given.
+    port: int = 0
+    base_url: str = ""
 
     def __post_init__(self) -> None:
         if self.window_hours < 1:
             raise ConfigError(f"dashboard.window_hours: must be at least 1, got {self.window_hours}")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"dashboard.port: must be between 1 and 65535 (0: not served), got {self.port}")
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"dashboard.base_url: must start with http:// or https://, got {self.base_url!r}")
+
+    def page_url(self) -> str:
+        """The URL of the index page: served over HTTP when configured, else a file:// URL."""
+        if self.base_url:
+            return self.base_url.rstrip("/") + "/index.html"
+        if self.port:
+            return f"http://127.0.0.1:{self.port}/index.html"
+        return self.resolved_output_path().as_uri()
 
     def resolved_output_path(self) -> Path:
         return Path(self.output_path).resolve() if self.output_path else default_dashboard_path()
@@ -151,6 +194,7 @@ class MonitorConfig:
     slack: SlackSettings = field(default_factory=SlackSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    partitions: PartitionSettings = field(default_factory=PartitionSettings)
     source_path: str | None = None
 
 
@@ -200,7 +244,7 @@ def parse_config(raw: Any, origin: str = "<config>") -> MonitorConfig:
         _check_alerting(config)
         if "dashboard_url" not in ((raw.get("links") or {}) if isinstance(raw, dict) else {}):
             # Links follow a configured output path unless a URL is given explicitly.
-            url = config.dashboard.resolved_output_path().as_uri()
+            url = config.dashboard.page_url()
             config = dataclasses.replace(
                 config, links=dataclasses.replace(config.links, dashboard_url=url)
             )

@@ -51,3 +51,26 @@ def test_backfill_on_a_loaded_warehouse_skips_the_load_and_keeps_it(tmp_path: Pa
 def test_a_reused_warehouse_must_match_the_database_kind(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--databases", "postgres", "--backfill-warehouse", "sqlite:///x.db"]) == 2
     assert "pass --databases sqlite" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_rebuild_with_history_prints_the_ratio_to_the_hour_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out.json"
+    code = main(["bench", "--databases", "sqlite", "--parts", "rebuild", "--rebuild-events-per-hour", "60",
+                 "--rebuild-history-hours", "0,24", "--workdir", str(tmp_path / "w"), "-o", str(output)])
+    assert code == 0
+    rebuild = json.loads(output.read_text())["databases"]["sqlite"]["rebuild"]
+    alone, day = rebuild["runs"]["0"], rebuild["runs"]["24"]
+    assert (alone["history_hours"], day["history_hours"]) == (0, 24)
+    # The day of history (24 hours × 60 events) was built in one run before the hour.
+    assert day["history_build"]["success"] and "history_build" not in alone
+    assert len(alone["rebuild_seconds"]) == 3 and alone["seconds"] == min(alone["rebuild_seconds"])
+    assert rebuild["ratio_to_alone"]["24"] == pytest.approx(day["seconds"] / alone["seconds"])
+    assert "rebuild: 1 day ÷ alone" in capsys.readouterr().out
+
+
+def test_rebuild_history_hours_must_be_whole_hours(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--parts", "rebuild", "--rebuild-history-hours", "0,a"]) == 2
+    assert "--rebuild-history-hours must be comma-separated whole hours" in capsys.readouterr().err

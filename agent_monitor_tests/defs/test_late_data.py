@@ -80,3 +80,30 @@ def test_late_events_for_a_built_hour_trigger_its_rebuild(tmp_path: Path, wareho
         second = dg.materialize([raw_events_spec, events_in_hour], partition_key=HOUR, instance=instance,
                                 resources={"warehouse": warehouse}, selection=[events_in_hour])
         assert second.asset_materializations_for_node("events_in_hour")[0].metadata["events"].value == 2
+
+
+def test_an_update_landing_while_the_hour_builds_is_not_swallowed(tmp_path: Path, warehouse_url: str) -> None:
+    # The live order of a daemon: the automation requests the hour, the run builds it, and
+    # before the next evaluation more events for that hour are reported. At that evaluation
+    # the hour is "newly updated" (its run finished) and its input too: it must be rebuilt.
+    warehouse = Warehouse(url=warehouse_url)
+    defs = dg.Definitions(assets=[raw_events_spec, events_in_hour], resources={"warehouse": warehouse})
+    with dg.instance_for_test() as instance:
+        _, automation_cursor = _requested(defs, instance, None)
+        ingest_path(warehouse.engine, write_jsonl(tmp_path / "a.jsonl", [response("r1", "2026-01-05T10:05:00Z")]))
+        _, sensor_cursor = _report_changed_hours(instance, warehouse, None)
+        requested, automation_cursor = _requested(defs, instance, automation_cursor)
+        assert requested == [HOUR]
+        dg.materialize([raw_events_spec, events_in_hour], partition_key=HOUR, instance=instance,
+                       resources={"warehouse": warehouse}, selection=[events_in_hour])
+        ingest_path(warehouse.engine, write_jsonl(tmp_path / "b.jsonl", [response("r2", "2026-01-05T10:40:00Z")]))
+        reported, sensor_cursor = _report_changed_hours(instance, warehouse, sensor_cursor)
+        assert reported == [("raw_events", HOUR)]
+        requested, automation_cursor = _requested(defs, instance, automation_cursor)
+        assert requested == [HOUR]
+        rebuilt = dg.materialize([raw_events_spec, events_in_hour], partition_key=HOUR, instance=instance,
+                                 resources={"warehouse": warehouse}, selection=[events_in_hour])
+        assert rebuilt.asset_materializations_for_node("events_in_hour")[0].metadata["events"].value == 2
+        # And then nothing more.
+        requested, automation_cursor = _requested(defs, instance, automation_cursor)
+        assert requested == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
         ({"slack": {"max_attempts_per_tick": 0}}, "slack.max_attempts_per_tick: must be at least 1"),
         ({"digest": {"cron_schedule": "daily"}}, "digest.cron_schedule: expected 5 cron fields"),
         ({"rules": ["m1"]}, "rules: expected a mapping"),
+        ({"partitions": {"start": "last spring"}}, "partitions.start: expected a date"),
+        ({"partitions": {"start": "2026-13-01"}}, "partitions.start: expected a date"),
+        ({"dashboard": {"port": 70000}}, "dashboard.port: must be between 1 and 65535"),
+        ({"dashboard": {"base_url": "localhost:8765"}}, "dashboard.base_url: must start with http"),
         # One setting for critical paths: the old review key says where it went.
         ({"review": {"critical_paths": ["approval"]}},
          "review.critical_paths: moved to rules.m3_decision_disagreement.critical_paths"),
@@ -87,3 +92,39 @@ def test_example_config_in_project_root_loads() -> None:
     config = load_config(PROJECT_ROOT / "agent_monitor.yaml")
     assert config.slack.repeat_interval_hours == 4.0
     assert config.digest.cron_schedule == "0 9 * * *"
+
+
+@pytest.mark.parametrize(
+    ("start", "hour"),
+    [("2026-01-31", datetime(2026, 1, 31)), ("2026-01-31T06:00", datetime(2026, 1, 31, 6)),
+     ("2026-01-31-06:00", datetime(2026, 1, 31, 6)), ("2026-01-31T06:45", datetime(2026, 1, 31, 6))],
+)
+def test_partitions_start_is_an_hour(start: str, hour: datetime) -> None:
+    assert parse_config({"partitions": {"start": start}}).partitions.start_hour() == hour
+
+
+def test_dashboard_links_are_http_when_served(tmp_path: Path) -> None:
+    page = tmp_path / "dash" / "index.html"
+    assert parse_config({"dashboard": {"output_path": str(page)}}).links.dashboard_url == page.as_uri()
+    assert parse_config({"dashboard": {"port": 8800}}).links.dashboard_url == "http://127.0.0.1:8800/index.html"
+    served = {"dashboard": {"port": 8800, "base_url": "https://mon.example.com/health/"}}
+    assert parse_config(served).links.dashboard_url == "https://mon.example.com/health/index.html"
+
+
+def test_example_config_names_every_key() -> None:
+    import dataclasses
+
+    from agent_monitor.lib.config import MonitorConfig
+
+    text = (PROJECT_ROOT / "agent_monitor.yaml").read_text()
+    missing = []
+    for section in dataclasses.fields(MonitorConfig):
+        if section.name in ("rules", "agents", "source_path"):
+            continue
+        if f"\n{section.name}:" not in text:
+            missing.append(section.name)
+            continue
+        default = getattr(MonitorConfig(), section.name)
+        missing += [f"{section.name}.{f.name}" for f in dataclasses.fields(default)
+                    if f"{f.name}:" not in text]
+    assert missing == []

@@ -24,7 +24,7 @@ import pytest
 from agent_monitor_tests.pipeline.harness import TAU2, Built, ingest_and_build
 
 AIRLINE = TAU2 / "gpt-4.1_airline.json"
-AGENT = "airline-agent"
+AGENT = "gpt-4.1"
 HOUR = datetime(2025, 8, 1, 16)
 
 SIMULATIONS = 20
@@ -44,11 +44,11 @@ def built(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_every_event_is_accepted(built: Built) -> None:
     # 20 × (run started + run end) + 136 user + 226 assistant + 148 steps + 3 escalations
-    # = 40 + 136 + 226 + 148 + 3 = 553.
+    # + 20 conversation steps = 40 + 136 + 226 + 148 + 3 + 20 = 573.
     (result,) = built.ingested
-    assert (result.source_format, result.accepted, result.quarantined) == ("tau2", 553, 0)
-    assert built.count_events() == 553
-    assert built.count_events(event_type="workflow_step") == TOOL_CALLS
+    assert (result.source_format, result.accepted, result.quarantined) == ("tau2", 573, 0)
+    assert built.count_events() == 573
+    assert built.count_events(event_type="workflow_step") == TOOL_CALLS + SIMULATIONS  # + conversation steps
     assert built.count_events(event_type="escalation", kind="handoff_request") == HANDOFF_CALLS
 
 
@@ -100,12 +100,17 @@ def test_the_failed_tool_result_is_the_one_failure_and_recovers(built: Built) ->
     assert built.count_events(event_type="workflow_step", status="timed_out") == 0
     # No assistant message is an error: every response is `ok`.
     assert built.total("agent_metrics_hourly", "n_error_responses", agent_id=AGENT) == 0
+    # No response carries validator `flags`: nothing could feed M4, so it is NULL, not 0.0.
+    assert built.total("agent_metrics_hourly", "n_flag_checked", agent_id=AGENT) == 0
+    assert {r["m4_hallucination_rate"] for r in built.rows("agent_metrics_hourly")} == {None}
     (agent_row,) = built.rows("agent_metrics_hourly", agent_id=AGENT, agent_version="")
-    # M6: the failure (tool result 16:21:48.115935) is followed, across all 20 concurrent
-    # simulations, by task 30's assistant message at 16:21:48.267042 and further successes:
-    # one incident, recovered after 48.267042 − 48.115935 = 0.151107 s.
+    # M6: the failure (tool result 16:21:48.115935) recovers only through successful steps
+    # (replies are another kind of outcome: no recovery). Across all 20 concurrent
+    # simulations the tool results (no `error`) and conversation ends (max(end_time, last
+    # message)) after it, in time order, start a run of three successes at 16:21:50.924456:
+    # one incident, recovered after 50.924456 − 48.115935 = 2.808521 s.
     assert agent_row["n_incidents_recovered"] == 1
-    assert agent_row["m6_mttr_seconds"] == pytest.approx(0.151107, abs=1e-6)
+    assert agent_row["m6_mttr_seconds"] == pytest.approx(2.808521, abs=1e-6)
     assert agent_row["m6_open_incident_age_seconds"] is None
     # One failure chain, rooted at the call in message 20 of task 25 (its result is message 21);
     # the retried booking that follows succeeded, so nothing downstream failed; reward 0.

@@ -39,7 +39,7 @@ from agent_monitor_tests.pipeline.harness import TAU2, Built, ingest_and_build
 PRIMARY = TAU2 / "gpt-4.1_airline.json"
 SHADOW = TAU2 / "gpt-4.1-finetuned_airline.json"
 FINETUNED = "ft:gpt-4.1-2025-04-14:sierra:tau2-full-sft:BzrYdMNm"
-AGENT = "airline-agent"
+AGENT = "gpt-4.1"
 PRIMARY_HOUR = datetime(2025, 8, 1, 16)
 SHADOW_HOUR = datetime(2025, 8, 1, 15)
 
@@ -55,8 +55,9 @@ def built(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_both_files_are_accepted_and_built_in_one_run(built: Built) -> None:
-    # Base: 553 events (test_tau2_airline). Fine-tuned: 20 × 2 runs + 134 + 268 + 147 + 6 = 595.
-    assert [(r.accepted, r.quarantined) for r in built.ingested] == [(553, 0), (595, 0)]
+    # Base: 573 events (test_tau2_airline). Fine-tuned: 20 × 2 runs + 134 + 268 + 147 + 6
+    # + 20 conversation steps = 615.
+    assert [(r.accepted, r.quarantined) for r in built.ingested] == [(573, 0), (615, 0)]
     assert (built.first_hour, built.last_hour) == (SHADOW_HOUR, PRIMARY_HOUR)
     assert built.result.success
 

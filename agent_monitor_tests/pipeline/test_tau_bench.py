@@ -16,10 +16,12 @@ tool content starting with "Error", `reward`, with the clock above):
   42, 48), once each.
 - trial 0: reward 1 in 21; 5 trajectories make no tool call at all (tasks 1, 8, 9, 16 with
   reward 0, task 29 with reward 1). A run counts for an agent's M5 only when the agent ran a
-  step in it (SPEC M5), and tau steps are tool calls, so 45 runs count, 20 of them completed.
-- trial 0 outcomes (assistant messages = successes, tool results = success unless "Error"),
-  replayed in clock order: 17 failures open 10 incidents, each recovered at the first of 3
-  successes, after 20, 100, 100, 20, 100, 100, 100, 20, 20 and 100 s: Σ 680 s.
+  step in it (SPEC M5); the conversation itself is the agent's step, so all 50 runs count,
+  21 of them completed.
+- trial 0 M6: every failure is a tool result starting "Error", and an incident recovers only
+  through successful steps (tool results, and each trajectory's conversation step at its
+  end), never through replies. Replayed in clock order, the step outcomes give 7 incidents,
+  recovered after 40, 360, 40, 600, 200, 40 and 160 s: Σ 1440 s.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pytest
 from agent_monitor_tests.pipeline.harness import TAU_BENCH, Built, ingest_and_build
 
 TRAJECTORIES = TAU_BENCH / "gpt-4o-airline.json"
-AGENT = "airline-agent"
+AGENT = "gpt-4o"
 FIRST_HOUR = datetime(2024, 6, 1, 0)
 LAST_TRIAL0_HOUR = datetime(2024, 6, 1, 16)
 
@@ -45,9 +47,10 @@ def built(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_whole_file_is_accepted(built: Built) -> None:
-    # 200 × 2 run events + 1490 user + 2454 assistant + 1164 steps + 48 escalations = 5556.
+    # 200 × 2 run events + 1490 user + 2454 assistant + 1164 tool steps + 200 conversation
+    # steps + 48 escalations = 5756.
     (result,) = built.ingested
-    assert (result.source_format, result.accepted, result.quarantined) == ("tau-bench", 5556, 0)
+    assert (result.source_format, result.accepted, result.quarantined) == ("tau-bench", 5756, 0)
     assert built.count_events(event_type="workflow_step", status="failed") == 73
     assert built.count_events(event_type="escalation") == 48
     assert (built.first_hour, built.last_hour) == (FIRST_HOUR, LAST_TRIAL0_HOUR)
@@ -66,9 +69,9 @@ def test_trial0_sessions_turns_and_handoffs(built: Built) -> None:
 
 def test_trial0_runs_completion_and_recovery(built: Built) -> None:
     total = lambda column: built.total("agent_metrics_hourly", column, agent_id=AGENT)  # noqa: E731
-    assert (total("n_runs_ended"), total("n_runs_completed")) == (45, 20)
-    assert total("n_incidents_recovered") == 10
-    assert total("m6_recovery_seconds_sum") == pytest.approx(680.0)
+    assert (total("n_runs_ended"), total("n_runs_completed")) == (50, 21)
+    assert total("n_incidents_recovered") == 7
+    assert total("m6_recovery_seconds_sum") == pytest.approx(1440.0)
     # Every session is profiled once (one row per session of the built hours).
     assert len(built.rows("session_coherence")) == 50
 
@@ -76,3 +79,17 @@ def test_trial0_runs_completion_and_recovery(built: Built) -> None:
 def test_trial0_health_rows(built: Built) -> None:
     overall = [r for r in built.rows("agent_health", agent_id=AGENT) if r["rule"] == "overall"]
     assert sorted(r["hour"] for r in overall) == [datetime(2024, 6, 1, h) for h in range(17)]
+
+
+def test_profiler_findings_reach_session_coherence(built: Built) -> None:
+    # Task 26, trial 0: user ID and reservations given at turn 3, both asked again at turn 12
+    # (read by hand; agent_monitor_tests/lib/adapters/test_profiler_real.py).
+    (row,) = built.rows("session_coherence", session_id="tau-bench:gpt-4o-airline:task26:trial0")
+    assert row["flagged"] is True or row["flagged"] == 1
+    assert row["reasked_fields"] == ["reservation_id", "user_id"]
+    assert [(f["kind"], f["turn"], f["detail"]) for f in row["findings"]] == [
+        ("reasked_field", 12, "reservation_id"), ("reasked_field", 12, "user_id")]
+    # Trial 0 sessions flagged: tasks 23 and 26 (re-asks) and nothing else.
+    flagged = sorted(r["session_id"] for r in built.rows("session_coherence") if r["flagged"])
+    assert flagged == ["tau-bench:gpt-4o-airline:task23:trial0",
+                       "tau-bench:gpt-4o-airline:task26:trial0"]

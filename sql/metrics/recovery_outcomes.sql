@@ -7,12 +7,15 @@
 -- recovery); later successes of the same run change nothing. A replay may also start at any
 -- hour boundary (each hour replays from 24 hours before it) with an unknown state, where
 -- the first three successes establish that the agent is healthy. So within each agent-hour
--- the rows kept are: every failure, the first three successes after each failure, and the
--- first three successes of the hour.
+-- the rows kept are: every failure, the first three successes of each kind (response, step)
+-- after each failure, and the first three successes of each kind of the hour. An incident
+-- opened by a failed step recovers only through succeeded steps (a reply after a failed tool
+-- call is no recovery), so each kind keeps its own first three.
 WITH outcomes AS (
     SELECT e.agent_id AS agent_id,
            e.ts_epoch AS ts_epoch,
            e.event_id AS event_id,
+           e.event_type AS kind,
            CASE WHEN e.event_type = 'agent_response' AND COALESCE(NULLIF(e.status, ''), 'ok') = 'ok' THEN 1
                 WHEN e.event_type = 'workflow_step' AND e.status = 'succeeded' THEN 1
                 ELSE 0 END AS success
@@ -25,7 +28,7 @@ WITH outcomes AS (
            OR (e.event_type = 'workflow_step' AND e.status IN ('succeeded', 'failed', 'timed_out')))
 ),
 runs AS (
-    SELECT o.agent_id, o.ts_epoch, o.event_id, o.success,
+    SELECT o.agent_id, o.ts_epoch, o.event_id, o.kind, o.success,
            {hour_o} AS hour_epoch,
            SUM(1 - o.success) OVER (
                PARTITION BY o.agent_id, {hour_o} ORDER BY o.ts_epoch, o.event_id ROWS UNBOUNDED PRECEDING
@@ -33,13 +36,14 @@ runs AS (
     FROM outcomes o
 ),
 ranked AS (
-    SELECT r.agent_id, r.ts_epoch, r.event_id, r.success, r.failures_so_far,
+    SELECT r.agent_id, r.ts_epoch, r.event_id, r.kind, r.success, r.failures_so_far,
            ROW_NUMBER() OVER (
-               PARTITION BY r.agent_id, r.hour_epoch, r.failures_so_far ORDER BY r.ts_epoch, r.event_id
+               PARTITION BY r.agent_id, r.hour_epoch, r.failures_so_far, r.kind
+               ORDER BY r.ts_epoch, r.event_id
            ) AS position
     FROM runs r
 )
-SELECT agent_id, ts_epoch, event_id, success
+SELECT agent_id, ts_epoch, event_id, kind, success
 FROM ranked
 WHERE success = 0
    OR position <= CASE WHEN failures_so_far > 0 THEN 4 ELSE 3 END

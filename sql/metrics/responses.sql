@@ -6,6 +6,12 @@ SELECT {hour_e} AS hour_epoch,
        COUNT(*) AS n_responses,
        SUM(CASE WHEN e.status = 'error' THEN 1 ELSE 0 END) AS n_error_responses,
        SUM(CASE WHEN e.has_hallucination_flag THEN 1 ELSE 0 END) AS n_hallucination_flagged,
+       -- M4's denominator: the group's responses when a validator looked at this agent's
+       -- responses in the hour (at least one carries `flags`, even []; a validator that only
+       -- writes findings leaves the clean ones without), else 0: nothing could feed M4.
+       CASE WHEN SUM(CASE WHEN e.flags IS NOT NULL AND CAST(e.flags AS TEXT) <> 'null'
+                          THEN 1 ELSE 0 END) > 0
+            THEN COUNT(*) ELSE 0 END AS n_flag_checked,
        SUM(e.input_tokens) AS input_tokens_sum,
        SUM(e.output_tokens) AS output_tokens_sum,
        COUNT(e.output_tokens) AS n_output_tokens,

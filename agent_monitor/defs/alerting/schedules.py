@@ -83,6 +83,10 @@ _DIGEST = _digest_settings()
     cron_schedule=_DIGEST.cron_schedule,
     execution_timezone=_DIGEST.timezone,
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description=(
+        "Posts the agent health digest to Slack on digest.cron_schedule (default daily 09:00 "
+        "UTC): per-agent health, the period's incidents, what fires now, review backlog."
+    ),
 )
 def alert_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """One digest run per scheduled time (its run key), for the period ending then."""

@@ -6,6 +6,7 @@ import dagster as dg
 
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.partitions import hourly_table
+from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.signal_rollup import steps
@@ -45,17 +46,21 @@ def failure_chains(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
         rows = chain_rows(steps.run_steps(connection, run_ids),
                           steps.run_terminal_status(connection, run_ids), start, end)
         now = utc_now()
-        written = replace_window(connection, chains_table, "root_hour", start, end,
-                                 [{**row, "built_at": now} for row in rows])
+        replace_window(connection, chains_table, "root_hour", start, end,
+                       [{**row, "built_at": now} for row in rows])
+    return report_each_hour(context, rows, _chain_metadata, hour_column="root_hour")
+
+
+def _chain_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     widest = sorted(rows, key=lambda r: -r["blast_radius"])[:10]
-    return dg.MaterializeResult(metadata={
-        "root_failures": dg.MetadataValue.int(written),
-        "runs_with_failures": dg.MetadataValue.int(len(run_ids)),
+    return {
+        "root_failures": dg.MetadataValue.int(len(rows)),
+        "runs_with_failures": dg.MetadataValue.int(len({r["workflow_run_id"] for r in rows})),
         "max_blast_radius": dg.MetadataValue.int(max((r["blast_radius"] for r in rows), default=0)),
         "widest": dg.MetadataValue.md(markdown_table(
             widest, ("workflow_run_id", "root_step_id", "root_agent_id", "blast_radius",
                      "affected_agents", "run_status"))),
-    })
+    }
 
 
 @dg.asset(
@@ -79,13 +84,17 @@ def cascade_correlations(
         edges = step_edges(links, steps.upstream_steps(connection, wanted))
         rows = [row for hour in hours for row in correlation_rows(hour, edges, buckets, rules)]
         now = utc_now()
-        written = replace_window(connection, correlations_table, "hour", start, end,
-                                 [{**row, "built_at": now} for row in rows])
+        replace_window(connection, correlations_table, "hour", start, end,
+                       [{**row, "built_at": now} for row in rows])
+    return report_each_hour(context, rows, _correlation_metadata)
+
+
+def _correlation_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     risky = [r for r in rows if r["cascade_risk"]]
-    return dg.MaterializeResult(metadata={
-        "rows": dg.MetadataValue.int(written),
+    return {
+        "rows": dg.MetadataValue.int(len(rows)),
         "edges": dg.MetadataValue.int(len({(r["upstream_agent_id"], r["downstream_agent_id"]) for r in rows})),
         "cascade_risk_rows": dg.MetadataValue.int(len(risky)),
         "cascade_risk": dg.MetadataValue.md(markdown_table(
             risky, ("hour", "upstream_agent_id", "downstream_agent_id", "n_buckets", "r", "p_value"))),
-    })
+    }

@@ -27,13 +27,18 @@ refresh_after_updates = (
         dg.AssetDep("drift_signals_hourly", partition_mapping=dg.AllPartitionMapping()),
     ],
     automation_condition=refresh_after_updates,
+    # Not partitioned, so one run builds it anyway; saying so lets a CLI partition-range
+    # materialization of every asset (`dagster asset materialize --select '*'
+    # --partition-range …`, which requires single-run policies) include the page.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="dashboard",
     kinds={"html"},
 )
 def agent_health_dashboard(
     context: dg.AssetExecutionContext, warehouse: Warehouse, settings: MonitorSettings
 ) -> dg.MaterializeResult:
-    """Self-contained HTML page: each agent's M1–M7 status, drift and escalation trends."""
+    """Self-contained HTML page: firing alerts, status timeline with alert episodes, incidents,
+    each agent's M1–M7 status and trends; agent pages and the trace pages alerts link to."""
     config = settings.load()
     rules = RuleSet.from_config(config)
     thresholds = {name: rules.for_agent(None, name).threshold for name in DEFAULT_THRESHOLDS}
@@ -49,6 +54,7 @@ def agent_health_dashboard(
         "agents": dg.MetadataValue.int(len(data.agents)),
         "window": dg.MetadataValue.text(window),
         "window_hours": dg.MetadataValue.int(len(data.hours)),
+        "firing_alerts": dg.MetadataValue.int(len(data.alerts or [])),
         **{f"cells_{s}": dg.MetadataValue.int(n) for s, n in data.status_counts().items()},
         **{f"agents_{s}": dg.MetadataValue.int(n) for s, n in data.overall_counts().items()},
     })

@@ -41,6 +41,10 @@ def landing_files(folder: Path) -> dict[str, str]:
     job=ingest_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Starts an ingestion run for log files in ingest.landing_folder that are new or "
+        "changed (once settled for 5 s), or whose ingestion failed (up to 3 attempts)."
+    ),
 )
 def landing_folder_sensor(
     context: dg.SensorEvaluationContext, settings: MonitorSettings, warehouse: Warehouse

@@ -7,6 +7,7 @@ import dagster as dg
 from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.metrics.summary import agent_metrics_metadata
 from agent_monitor.defs.partitions import hourly_table
+from agent_monitor.defs.per_hour import PARTITION_KEY_FORMAT, Rows, report_each_hour
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rates import ratio
@@ -15,6 +16,7 @@ from agent_monitor.lib.rollup import (
     build_decision_consistency,
     build_session_coherence,
 )
+from agent_monitor.lib.rollup.build import sessions_per_hour
 
 # M2, M5, M6 and the session profiles read up to 24 h before the hour (lib/rollup/window.py),
 # so an hour reads, and is rebuilt after late events in, the 24 raw_events hours before it.
@@ -43,7 +45,7 @@ def agent_metrics_hourly(
     """M1–M7 per hour × agent × version with numerators, denominators, latency and tokens."""
     start, end = _window(context)
     rows = build_agent_metrics(warehouse.engine, start, end, clock.now())
-    return dg.MaterializeResult(metadata=agent_metrics_metadata(rows))
+    return report_each_hour(context, rows, agent_metrics_metadata)
 
 
 @dg.asset(deps=[RAW_EVENTS_WITH_LOOKBACK], **HOURLY)
@@ -52,19 +54,33 @@ def session_coherence(
 ) -> dg.MaterializeResult:
     """Per session, in the hour of its last event: coherence, re-asked fields, contradictions."""
     start, end = _window(context)
-    rows = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
+    built = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
+    # Only profiled sessions can be flagged or have late turns (the others have no findings),
+    # so the per-hour session counts come from the table.
+    sessions = sessions_per_hour(warehouse.engine, start, end)
+    profiled: dict[datetime, list] = {}
+    for row in built.profiled:
+        profiled.setdefault(row["hour"], []).append(row)
+    for key in context.partition_keys:
+        hour = datetime.strptime(key, PARTITION_KEY_FORMAT)
+        context.add_asset_metadata(_coherence_metadata(sessions.get(hour, 0), profiled.get(hour, [])),
+                                   partition_key=key)
+    return dg.MaterializeResult()
+
+
+def _coherence_metadata(n_sessions: int, rows: Rows) -> dict[str, dg.MetadataValue]:
     flagged = sum(1 for r in rows if r["flagged"])
     metadata: dict[str, dg.MetadataValue] = {
-        "sessions": dg.MetadataValue.int(len(rows)),
+        "sessions": dg.MetadataValue.int(n_sessions),
         "flagged_sessions": dg.MetadataValue.int(flagged),
         "sessions_with_late_turns": dg.MetadataValue.int(
             sum(1 for r in rows if r["n_late_responses"])
         ),
     }
-    share = ratio(flagged, len(rows))
+    share = ratio(flagged, n_sessions)
     if share is not None:
         metadata["flagged_share"] = dg.MetadataValue.float(share)
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 @dg.asset(deps=[raw_events], **HOURLY)
@@ -74,6 +90,10 @@ def decision_consistency_hourly(
     """Per hour × agent × decision × path: shadow-pair disagreements, repeated-input agreement."""
     start, end = _window(context)
     rows = build_decision_consistency(warehouse.engine, start, end)
+    return report_each_hour(context, rows, _consistency_metadata)
+
+
+def _consistency_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
     pairs = sum(r["n_shadow_pairs"] for r in rows)
     disagreements = sum(r["n_shadow_disagreements"] for r in rows)
     metadata: dict[str, dg.MetadataValue] = {
@@ -84,7 +104,7 @@ def decision_consistency_hourly(
     rate = ratio(disagreements, pairs)
     if rate is not None:
         metadata["disagreement_rate"] = dg.MetadataValue.float(rate)
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 def _flag_rule(settings: MonitorSettings) -> CoherenceFlagRule:

@@ -32,7 +32,8 @@ RATES = (
 UNBOUNDED_ABOVE = {"m2_coherence_ratio"}
 PAIRS = (
     ("n_error_responses", "n_responses"),
-    ("n_hallucination_flagged", "n_responses"),
+    ("n_hallucination_flagged", "n_flag_checked"),
+    ("n_flag_checked", "n_responses"),
     ("n_reviewed", "n_responses"),
     ("n_late_responses", "n_responses"),
     ("n_shadow_disagreements", "n_shadow_pairs"),
@@ -85,6 +86,7 @@ def agent_metrics_hourly_rates_null_without_denominator(
     """A rate whose denominator is 0 is NULL, never 0."""
     t = metrics_table
     conditions = [
+        (t.c.n_flag_checked == 0) & t.c.m4_hallucination_rate.is_not(None),
         (t.c.n_responses == 0) & t.c.m4_hallucination_rate.is_not(None),
         (t.c.n_sessions == 0) & t.c.m7_escalation_rate.is_not(None),
         (t.c.n_runs_ended == 0) & t.c.m5_completion_rate.is_not(None),

@@ -10,7 +10,7 @@ from agent_monitor.lib.metrics.rates import ratio
 
 # (metadata label, numerator column, denominator column)
 HEADLINES = (
-    ("m4_hallucination_rate", "n_hallucination_flagged", "n_responses"),
+    ("m4_hallucination_rate", "n_hallucination_flagged", "n_flag_checked"),
     ("m5_completion_rate", "n_runs_completed", "n_runs_ended"),
     ("m7_escalation_rate", "n_handoff_sessions", "n_sessions"),
     ("m6_mttr_seconds", "m6_recovery_seconds_sum", "n_incidents_recovered"),

@@ -6,6 +6,7 @@ import dagster as dg
 
 from agent_monitor.defs.ingest.assets import raw_events, review_verdicts
 from agent_monitor.defs.partitions import hourly_partitions, hourly_table
+from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.reviews.build import rebuild_queue
@@ -34,18 +35,24 @@ def review_queue(
         critical_paths=RuleSet.from_config(config).critical_paths,
     )
     _report_sibling_hours(context, result.changed_hours, start.replace(tzinfo=None), end.replace(tzinfo=None))
-    statuses = status_counts(result.rows)
-    return dg.MaterializeResult(
-        metadata={
-            "days_rebuilt": dg.MetadataValue.text(", ".join(d.date().isoformat() for d in result.days)),
-            "sampled": dg.MetadataValue.int(len(result.rows)),
-            "pending": dg.MetadataValue.int(statuses["pending"]),
-            "reviewed": dg.MetadataValue.int(statuses["reviewed"]),
-            "expired": dg.MetadataValue.int(statuses["expired"]),
-            "by_reason": dg.MetadataValue.json(reason_counts(result.rows)),
-            "per_agent": dg.MetadataValue.md(agent_markdown(result.rows)),
-        }
-    )
+    # The rebuilt days' figures are the run's; the plottable counts are each hour's own.
+    day_statuses = status_counts(result.rows)
+    context.add_asset_metadata({
+        "days_rebuilt": dg.MetadataValue.text(", ".join(d.date().isoformat() for d in result.days)),
+        **{f"days_{s}": dg.MetadataValue.int(n) for s, n in day_statuses.items()},
+        "days_sampled": dg.MetadataValue.int(len(result.rows)),
+        "by_reason": dg.MetadataValue.json(reason_counts(result.rows)),
+        "per_agent": dg.MetadataValue.md(agent_markdown(result.rows)),
+    })
+    return report_each_hour(context, result.rows, _queue_metadata)
+
+
+def _queue_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
+    statuses = status_counts(rows)
+    return {
+        "sampled": dg.MetadataValue.int(len(rows)),
+        **{s: dg.MetadataValue.int(n) for s, n in statuses.items()},
+    }
 
 
 def _report_sibling_hours(

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from agent_monitor.defs.partitions import hourly_table
+from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.signal_rollup.drift_rows import drift_row, history_hours, signal_params
@@ -41,12 +42,18 @@ def drift_signals_hourly(
             for hour in sorted(h for h in hours if start <= h < end):
                 rows.append(drift_row(agent_id, hour, hours, params))
         now = utc_now()
-        written = replace_window(connection, drift_table, "hour", start, end,
-                                 [{**row, "built_at": now} for row in rows])
-    flags = ("p1_breach", "p2_breach", "p3_breach")
-    return dg.MaterializeResult(metadata={
-        "rows": dg.MetadataValue.int(written),
+        replace_window(connection, drift_table, "hour", start, end,
+                       [{**row, "built_at": now} for row in rows])
+    return report_each_hour(context, rows, _drift_metadata)
+
+
+FLAGS = ("p1_breach", "p2_breach", "p3_breach")
+
+
+def _drift_metadata(rows: Rows) -> dict[str, dg.MetadataValue]:
+    return {
+        "rows": dg.MetadataValue.int(len(rows)),
         "agents": dg.MetadataValue.int(len({r["agent_id"] for r in rows})),
-        **{flag: dg.MetadataValue.int(sum(1 for r in rows if r[flag])) for flag in flags},
-        "breaches": dg.MetadataValue.md(breach_markdown(rows, flags)),
-    })
+        **{flag: dg.MetadataValue.int(sum(1 for r in rows if r[flag])) for flag in FLAGS},
+        "breaches": dg.MetadataValue.md(breach_markdown(rows, FLAGS)),
+    }

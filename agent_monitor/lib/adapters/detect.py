@@ -55,13 +55,13 @@ def detect_format(path: Path) -> Format:
     if isinstance(first, list):
         one_document = not rest.strip() and not truncated
         if one_document and first and all(isinstance(item, dict) for item in first):
-            return "tau-bench"
+            return "tau2" if _simulation_list(first_line) else "tau-bench"
         return "jsonl"
     if first is not None or _has_event_lines(rest, truncated):
         return "jsonl"
     # The first line is not a JSON value by itself: the start of one multi-line document.
     if head.startswith(b"["):
-        return "tau-bench"
+        return "tau2" if _simulation_list(head) else "tau-bench"
     if head.startswith(b"{"):
         if b'"resourceSpans"' in first_line[:4096]:
             return "otel"  # one span batch longer than the peek
@@ -93,6 +93,12 @@ def _has_event_lines(rest: bytes, truncated: bool) -> bool:
         lines = lines[:-1]  # the last one may be cut short
     sample = [line for line in lines if line.strip()][:_SAMPLE_LINES]
     return any(isinstance(value := _loads(line), dict) and _is_event(value) for line in sample)
+
+
+def _simulation_list(head: bytes) -> bool:
+    """A JSON list of tau2 simulations (`messages`) rather than tau-bench trajectories (`traj`)."""
+    messages, traj = head.find(b'"messages"'), head.find(b'"traj"')
+    return messages >= 0 and (traj < 0 or messages < traj)
 
 
 def _guarded(path: Path, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:

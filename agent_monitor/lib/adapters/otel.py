@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_monitor.lib.adapters.common import format_ts, nanos_to_datetime, reject_record
+from agent_monitor.lib.adapters.otel_dialogue import Dialogue
 from agent_monitor.lib.adapters.otel_index import (
     SpanIndex,
     agent_label,
@@ -111,7 +112,44 @@ def response_event(span: Span, index: SpanIndex) -> dict[str, Any]:
         assert workflow is not None
         event["workflow_run_id"] = f"otel:{workflow[0]}:{workflow[1]}"
         event["step_id"] = span.span_id
+    provider = span.attributes.get("gen_ai.provider.name") or span.attributes.get("gen_ai.system")
+    if isinstance(provider, str):
+        event["provider"] = provider
+    _add_dialogue(event, index.dialogue.get(key))
     return event
+
+
+def _add_dialogue(event: dict[str, Any], dialogue: Dialogue | None) -> None:
+    """Text, tool calls and what the text says (facts, requests, profiler marks)."""
+    if dialogue is None or dialogue.facts is None:
+        return
+    if dialogue.text:
+        event["text"] = dialogue.text
+    if dialogue.tool_names:
+        event["tool_calls"] = dialogue.tool_names
+    found = dialogue.facts
+    event["facts_referenced"] = found.referenced
+    if found.requested:
+        event["fields_requested"] = found.requested
+    if found.flags:
+        event["profile_flags"] = found.flags
+
+
+def user_events(span: Span, index: SpanIndex) -> list[dict[str, Any]]:
+    """The new user messages in an agent span's input, at its start, in its turn."""
+    key = (span.trace_id, span.span_id)
+    dialogue = index.dialogue.get(key)
+    if dialogue is None:
+        return []
+    events = []
+    for number, user in enumerate(dialogue.users, start=1):
+        event = _common(span, f":user:{number}", "user_message", span.start_ns)
+        event.update(session_id=index.session_of(key), turn=index.turns[key],
+                     facts_provided=user.facts)
+        if user.fields:
+            event["fields_provided"] = user.fields
+        events.append(event)
+    return events
 
 
 def step_event(span: Span, index: SpanIndex) -> dict[str, Any]:
@@ -138,8 +176,8 @@ def step_event(span: Span, index: SpanIndex) -> dict[str, Any]:
         event["error_type"] = error_type
     else:
         event["status"] = "succeeded"
-    if index.kinds[key] == "tool" and span.attributes.get("gen_ai.tool.name"):
-        event["tool_name"] = span.attributes["gen_ai.tool.name"]
+    if index.kinds[key] == "tool" and index.nodes[key].tool_name:
+        event["tool_name"] = index.nodes[key].tool_name
     return event
 
 
@@ -151,6 +189,7 @@ def span_events(span: Span, index: SpanIndex) -> list[dict[str, Any]]:
     if kind == "workflow":
         events.extend(workflow_events(span))
     if kind == "agent":
+        events.extend(user_events(span, index))
         events.append(response_event(span, index))
     if key in index.steps:
         events.append(step_event(span, index))

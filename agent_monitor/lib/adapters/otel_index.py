@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_monitor.lib.adapters.otel_dialogue import dialogues
+from agent_monitor.lib.adapters.otel_messages import SpanMessages, span_messages
 from agent_monitor.lib.adapters.otel_spans import Span, iter_raw_spans
 
 MODEL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
@@ -28,6 +30,10 @@ class Node:
     end_ns: int
     evaluations: tuple[dict[str, Any], ...]
     workflow_name: str
+    messages: SpanMessages | None = None
+    tool_name: str | None = None
+    tool_arguments: Any = None
+    tool_result: str | None = None
 
 
 def workflow_name(span: Span) -> str:
@@ -36,6 +42,15 @@ def workflow_name(span: Span) -> str:
     if isinstance(name, str) and name:
         return name
     return span.name.removeprefix("invoke_workflow").strip() or "workflow"
+
+
+def tool_name(span: Span) -> str | None:
+    """gen_ai.tool.name, else the span name after `execute_tool` (1.37+: `execute_tool X`)."""
+    name = span.attributes.get("gen_ai.tool.name")
+    if isinstance(name, str) and name:
+        return name
+    rest = span.name.removeprefix("execute_tool").strip()
+    return rest or None
 
 
 def agent_label(span: Span) -> str:
@@ -56,6 +71,10 @@ class SpanIndex:
 
     def __init__(self, nodes: dict[Key, Node]) -> None:
         self.nodes = nodes
+        self.children: dict[Key, list[Node]] = defaultdict(list)
+        for key, node in nodes.items():
+            if node.parent_id and (key[0], node.parent_id) in nodes:
+                self.children[(key[0], node.parent_id)].append(node)
         self._kinds: dict[Key, str] = {}
         self.kinds = {key: self.kind(key) for key in nodes}
         self.workflow_of = {key: self._nearest(key, {"workflow"}) for key in nodes}
@@ -67,6 +86,7 @@ class SpanIndex:
         self.depends_on = self._dependencies()
         self.turns = self._turns()
         self.evaluations = self._evaluations()
+        self.dialogue = dialogues(self)
 
     def parent(self, key: Key) -> Key | None:
         parent_id = self.nodes[key].parent_id
@@ -90,7 +110,9 @@ class SpanIndex:
         if operation == "invoke_workflow":
             kind = "workflow"
         elif operation == "invoke_agent":
-            kind = "agent"
+            # A client span around the agent's own invoke_agent span (same agent) is the
+            # caller's view of the same turn: the inner span reports it.
+            kind = "proxy" if self._wraps_same_agent(key) else "agent"
         elif operation == "execute_tool":
             kind = "tool"
         elif operation in MODEL_OPERATIONS:
@@ -102,6 +124,13 @@ class SpanIndex:
             kind = "ignored"
         self._kinds[key] = kind
         return kind
+
+    def _wraps_same_agent(self, key: Key) -> bool:
+        node = self.nodes[key]
+        return any(
+            child.operation == "invoke_agent" and child.agent_id == node.agent_id
+            for child in self.children.get(key, [])
+        )
 
     def _nearest(self, key: Key, kinds: set[str], include_self: bool = False) -> Key | None:
         candidates = ([key] if include_self else []) + self.ancestors(key)
@@ -161,6 +190,12 @@ class SpanIndex:
         return attached
 
 
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
 def build_index(path: Path) -> SpanIndex:
     """Read every valid span of a file once and build its index."""
     nodes: dict[Key, Node] = {}
@@ -181,5 +216,9 @@ def build_index(path: Path) -> SpanIndex:
             end_ns=parsed.end_ns,
             evaluations=parsed.evaluations,
             workflow_name=workflow_name(parsed),
+            messages=span_messages(attributes, parsed.message_events),
+            tool_name=tool_name(parsed) if parsed.operation == "execute_tool" else None,
+            tool_arguments=attributes.get("gen_ai.tool.call.arguments"),
+            tool_result=_as_text(attributes.get("gen_ai.tool.call.result")),
         ))
     return SpanIndex(nodes)

@@ -24,7 +24,8 @@ STATUS_CODES = frozenset({0, 1, "0", "1", "STATUS_CODE_UNSET", "STATUS_CODE_OK"}
 INT_ATTRIBUTES = ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
 STR_ATTRIBUTES = (
     "gen_ai.operation.name", "gen_ai.agent.name", "gen_ai.agent.id", "gen_ai.agent.version",
-    "gen_ai.conversation.id", "gen_ai.request.model", "error.type",
+    "gen_ai.conversation.id", "gen_ai.request.model", "error.type", "gen_ai.provider.name",
+    "gen_ai.system",
 )
 
 
@@ -42,6 +43,8 @@ class Span:
     resource: dict[str, Any]
     is_error: bool
     evaluations: tuple[dict[str, Any], ...] = field(default=())
+    # Other gen_ai.* span events (chat messages, operation details), in order.
+    message_events: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
 
     @property
     def operation(self) -> str | None:
@@ -139,6 +142,20 @@ def _evaluations(events: Any) -> tuple[dict[str, Any], ...]:
     return tuple(found)
 
 
+def _message_events(events: Any) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """gen_ai.* events other than evaluations; one that does not decode is left out."""
+    found = []
+    for event in events if isinstance(events, list) else []:
+        name = event.get("name") if isinstance(event, dict) else None
+        if not isinstance(name, str) or not name.startswith("gen_ai.") or name == EVALUATION_EVENT:
+            continue
+        try:
+            found.append((name, decode_attributes(event.get("attributes") or [], "events.")))
+        except AdapterReject:
+            continue
+    return tuple(found)
+
+
 def parse_span(span: Any, resource: dict[str, Any]) -> Span:
     """Validate one raw span; raises AdapterReject with a SPEC reason when it is unusable."""
     if not isinstance(span, dict):
@@ -167,6 +184,7 @@ def parse_span(span: Any, resource: dict[str, Any]) -> Span:
         resource=resource,
         is_error=code in ERROR_CODES or attributes.get("error.type") is not None,
         evaluations=_evaluations(span.get("events") or []),
+        message_events=_message_events(span.get("events") or []),
     )
 
 

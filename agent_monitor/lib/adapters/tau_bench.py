@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from agent_monitor.lib.adapters import tau2
 from agent_monitor.lib.adapters.common import (
     AdapterReject,
     base_stem,
@@ -17,6 +18,8 @@ from agent_monitor.lib.adapters.common import (
     load_json_document,
     reject_record,
 )
+from agent_monitor.lib.adapters.pairing import tau2_primary_for
+from agent_monitor.lib.adapters.tau2_layout import looks_like_simulations
 from agent_monitor.lib.adapters.tau_events import conversation_events
 from agent_monitor.lib.adapters.tau_model import Conversation, Message, ToolCall
 from agent_monitor.lib.ingest.records import SourceRecord
@@ -104,7 +107,7 @@ def trajectory_conversation(trajectory: dict[str, Any], stem: str) -> Conversati
         prefix=f"tau-bench:{stem}:task{task_id}:trial{trial}",
         domain=domain,
         workflow_id=f"tau-bench:{domain}",
-        agent_id=f"{domain}-agent",
+        agent_id=model,
         agent_version=model,
         started=start,
         ended=start + len(traj) * MESSAGE_SPACING,
@@ -112,7 +115,14 @@ def trajectory_conversation(trajectory: dict[str, Any], stem: str) -> Conversati
         input_hash=content_hash(task),
         messages=messages,
         measured_clock=False,
-        attributes={"task_id": str(task_id), "trial": trial, "reward": float(reward)},
+        attributes={
+            "task_id": str(task_id),
+            "trial": trial,
+            "reward": float(reward),
+            "domain": domain,
+            "source_layout": "tau-bench",
+            "clock": "synthetic",
+        },
     )
 
 
@@ -122,6 +132,10 @@ def iter_records(path: Path) -> Iterator[SourceRecord]:
     if not isinstance(document, list):
         raise AdapterReject("bad_type:document", f"{path} is not a tau-bench trajectory list")
     stem = base_stem(path)
+    if looks_like_simulations(document):
+        # A bare list of tau2 simulations, not tau-bench trajectories.
+        yield from tau2.iter_document_records(document, stem, tau2_primary_for(path))
+        return
     for location, trajectory in enumerate(document, start=1):
         try:
             if not isinstance(trajectory, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent_monitor.lib.adapters.common import canonical_json, format_ts
-from agent_monitor.lib.adapters.facts import extract_facts, extract_facts_from_args
+from agent_monitor.lib.adapters.conversation_facts import FactTracker, given_value_fact
 from agent_monitor.lib.adapters.tau_model import (
     HANDOFF_TOOL,
     Conversation,
@@ -30,6 +30,9 @@ def actions_value(conversation: Conversation) -> str:
     return "[" + ",".join(actions) + "]"
 
 
+CONVERSATION_STEP = "conversation"
+
+
 class _Builder:
     """Walks the messages once, keeping the turn counter and the step frontier."""
 
@@ -41,6 +44,8 @@ class _Builder:
         self.pending: dict[str, tuple[str, str, Message, list[str]]] = {}
         self.final_position = final_response_position(conversation.messages)
         self.previous_ts = conversation.started
+        self.facts = FactTracker(conversation.domain)
+        self.given_in: dict[str, dict[str, Any]] = {}
 
     def base(self, suffix: str, event_type: str, message: Message) -> dict[str, Any]:
         return {
@@ -67,8 +72,12 @@ class _Builder:
         self.turn += 1
         event = self.base(f"msg:{message.position}", "user_message", message)
         event["turn"] = self.turn
-        facts = extract_facts(message.text or "", self.conv.domain)
-        event["facts_provided"] = sorted(facts)
+        facts, fields = self.facts.user(message.text or "")
+        event["facts_provided"] = facts
+        if fields:
+            event["fields_provided"] = fields
+        for fact in facts:
+            self.given_in.setdefault(fact, event)
         if message.tool_calls:
             event["user_tool_calls"] = [call.name for call in message.tool_calls]
         self.events.append(event)
@@ -78,14 +87,28 @@ class _Builder:
         conv = self.conv
         event = self.base(f"msg:{message.position}", "agent_response", message)
         event.update(agent_id=conv.agent_id, agent_version=conv.agent_version, turn=self.turn)
-        event["status"] = "ok"
+        event["status"] = "error" if message.is_error else "ok"
+        if message.is_error:
+            event["error_type"] = message.error_type or "message_error"
         event["workflow_run_id"] = conv.prefix
+        event["step_id"] = CONVERSATION_STEP
         if message.text:
             event["text"] = message.text
-        facts = extract_facts(message.text or "", conv.domain)
-        for call in message.tool_calls:
-            facts |= extract_facts_from_args(call.arguments, conv.domain)
-        event["facts_referenced"] = sorted(facts)
+        found = self.facts.agent(
+            message.text or "", [(call.name, call.arguments) for call in message.tool_calls]
+        )
+        event["facts_referenced"] = found.referenced
+        if found.requested:
+            event["fields_requested"] = found.requested
+        if found.flags:
+            # Profiler marks, not validator flags: kept out of `flags` (and so out of M4).
+            event["profile_flags"] = found.flags
+        for missed in found.contradicted:
+            # The user's message states the value the agent missed, in name=value form.
+            given = self.given_in[missed]
+            value_fact = given_value_fact(missed)
+            if value_fact not in given["facts_provided"]:
+                given["facts_provided"] = sorted([*given["facts_provided"], value_fact])
         if message.input_tokens is not None:
             event["input_tokens"] = message.input_tokens
         if message.output_tokens is not None:
@@ -147,6 +170,7 @@ class _Builder:
         return event
 
     def tool(self, message: Message) -> None:
+        self.facts.tool_result(message.text or "")
         if message.requestor != "assistant" or message.call_id not in self.pending:
             return
         step_id, name, started, depends_on = self.pending.pop(message.call_id)
@@ -164,9 +188,38 @@ class _Builder:
                 self.step(step_id, name, started, depends_on, "timed_out", end_ts,
                           "no tool result before the run ended")
             )
-        status = "completed" if conv.reward == 1 else "failed"
-        self.events.append(self.run_event("end", status, end_ts))
+        self.events.append(self.conversation_step(end_ts))
+        status = "completed" if conv.reward == 1 and conv.error_type is None else "failed"
+        end = self.run_event("end", status, end_ts)
+        if conv.error_type is not None:
+            end["error_type"] = conv.error_type
+        self.events.append(end)
         return self.events
+
+    def conversation_step(self, end_ts: str) -> dict[str, Any]:
+        """The conversation itself is the agent's step of the run (so talk-only runs count).
+
+        It fails only when the run died outside the conversation (conv.error_type); whether
+        the task succeeded is the run's status, not the step's.
+        """
+        conv = self.conv
+        event: dict[str, Any] = {
+            "event_id": f"{conv.prefix}:{CONVERSATION_STEP}",
+            "event_type": "workflow_step",
+            "ts": end_ts,
+            "workflow_id": conv.workflow_id,
+            "workflow_run_id": conv.prefix,
+            "step_id": CONVERSATION_STEP,
+            "agent_id": conv.agent_id,
+            "agent_version": conv.agent_version,
+            "depends_on": [],
+            "status": "failed" if conv.error_type else "succeeded",
+            "started_at": format_ts(conv.started),
+            "session_id": conv.prefix,
+        }
+        if conv.error_type:
+            event["error_type"] = conv.error_type
+        return event
 
 
 def conversation_events(conversation: Conversation) -> list[dict[str, Any]]:

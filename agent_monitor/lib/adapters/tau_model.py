@@ -32,6 +32,7 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     call_id: str | None = None
     is_error: bool = False
+    error_type: str | None = None
     requestor: str = "assistant"
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -55,6 +56,8 @@ class Conversation:
     measured_clock: bool
     attributes: dict[str, Any] = field(default_factory=dict)
     shadow_of: str | None = None
+    # Set when the run died before or outside the conversation (e.g. an infrastructure error).
+    error_type: str | None = None
 
 
 def is_action(name: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, inspect, select
+from sqlalchemy import Connection, and_, case, func, inspect, or_, select
 
 from agent_monitor.lib.cascades.correlation import observed_edges
 from agent_monitor.lib.warehouse.tables_health import agent_health
@@ -55,14 +55,18 @@ def trend(
 def example_traces(
     connection: Connection, agent_id: str, hour: datetime, limit: int = 3
 ) -> list[str]:
-    """Up to `limit` trace IDs of the agent's responses in the hour, earliest first."""
+    """Up to `limit` trace IDs of the agent's responses in the hour: those with a hallucination
+    flag or an error first (what the person paged will want to see), then the earliest."""
+    notable = func.max(case(
+        (or_(raw_events.c.has_hallucination_flag.is_(True), raw_events.c.status == "error"), 1),
+        else_=0)).label("notable")
     query = (
-        select(raw_events.c.trace_id, func.min(raw_events.c.ts).label("first"))
+        select(raw_events.c.trace_id, func.min(raw_events.c.ts).label("first"), notable)
         .where(raw_events.c.event_type == "agent_response", raw_events.c.agent_id == agent_id,
                raw_events.c.ts >= hour, raw_events.c.ts < hour + HOUR,
                raw_events.c.trace_id.is_not(None))
         .group_by(raw_events.c.trace_id)
-        .order_by("first", raw_events.c.trace_id)
+        .order_by(notable.desc(), "first", raw_events.c.trace_id)
         .limit(limit)
     )
     return [r.trace_id for r in connection.execute(query)]

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from agent_monitor.lib.alerting.rules import EffectiveRule, format_value
 from agent_monitor.lib.config import LinkSettings
+from agent_monitor.lib.dashboard.paths import trace_page_url
 
 STATUS_EMOJI = {
     "critical": ":red_circle:",
@@ -150,11 +151,21 @@ def alert_message(ctx: AlertContext, links: LinkSettings) -> SlackMessage:
     if rule.predictive and not resolved and ctx.projected_hours_to_breach is not None:
         target = (f"the confidence floor {rule.confidence_floor:.2f}"
                   if rule.confidence_floor is not None else "its limit")
-        blocks.append(_mrkdwn(f":hourglass: Projected to cross {target} in about "
-                              f"{ctx.projected_hours_to_breach:.1f} h at the current rate."))
+        if ctx.projected_hours_to_breach < 0.05:
+            # "in about 0.0 h" would hide that the line is already crossed.
+            latest = [v for v in ctx.trend if v is not None]
+            now = f" (hourly mean {format_value(ctx.trend_unit or rule.unit, latest[-1])})" if latest else ""
+            blocks.append(_mrkdwn(f":warning: Already below {target}{now}: no time left to act "
+                                  "before it is crossed."))
+        else:
+            blocks.append(_mrkdwn(f":hourglass: Projected to cross {target} in about "
+                                  f"{ctx.projected_hours_to_breach:.1f} h at the current rate."))
     blocks.append(_mrkdwn(" · ".join(_links(ctx, links))))
-    if ctx.trace_ids and links.trace_url_template:
-        traces = [link(trace_url(links.trace_url_template, t), t)
+    dashboard = ctx.dashboard_url or links.dashboard_url
+    if ctx.trace_ids and (links.trace_url_template or dashboard):
+        # Without a tracing tool's URL template, the dashboard's own trace pages.
+        traces = [link(trace_url(links.trace_url_template, t) if links.trace_url_template
+                       else trace_page_url(dashboard, t), t)
                   for t in list(ctx.trace_ids)[:MAX_TRACE_LINKS]]
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": "Example traces: " + ", ".join(traces)}]})

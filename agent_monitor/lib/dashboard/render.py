@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent_monitor.lib.dashboard.agent_page import episode_table
 from agent_monitor.lib.dashboard.charts import ChartSpec, agent_colours, line_chart
 from agent_monitor.lib.dashboard.data import (
     METRIC_RULES,
@@ -19,6 +20,9 @@ from agent_monitor.lib.dashboard.data import (
     DashboardData,
     RuleCell,
 )
+from agent_monitor.lib.dashboard.history import History
+from agent_monitor.lib.dashboard.paths import agent_file
+from agent_monitor.lib.dashboard.timeline import timeline_svg
 
 STATUS_COLOURS: dict[str, str] = {
     "ok": "#1e8e3e",
@@ -65,6 +69,8 @@ svg .chart-title{font-size:13px;font-weight:600;fill:#202124}
 svg .tick,svg .threshold-label{font-size:10px;fill:#5f6368}
 .legend span{display:inline-block;margin-right:14px;font-size:12px}
 table.alerts td{border-bottom:1px solid #e8eaed;padding:4px 8px}
+svg.timeline text{font-size:11px;fill:#202124}svg.timeline .tl-mark{font-size:10px}
+a{color:#1a4fa0}td.agent a{color:inherit;text-decoration:none}
 """ + "".join(
     f".status-{s}{{background:{c};color:{'#202124' if s == 'warning' else '#fff'}}}\n"
     for s, c in STATUS_COLOURS.items()
@@ -110,7 +116,8 @@ def status_table(data: DashboardData) -> str:
         cells = "".join(status_cell(agent, health.cell(r)) for r in rules)
         as_of = f"{health.hour:%Y-%m-%d %H:00}" if health.hour else "—"
         rows.append(
-            f'<tr data-agent="{e(agent)}"><td class="agent" title="{e(agent)}">{e(agent)}</td>'
+            f'<tr data-agent="{e(agent)}"><td class="agent" title="{e(agent)}">'
+            f'<a href="{e(agent_file(agent))}">{e(agent)}</a></td>'
             f"{status_cell(agent, overall, health.overall.replace('_', ' '))}"
             f'{cells}<td class="hour">{e(as_of)}</td></tr>'
         )
@@ -177,18 +184,46 @@ def alerts_table(alerts: list[dict[str, Any]] | None) -> str:
             f"<tbody>{body}</tbody></table>")
 
 
+def story(history: History, now: datetime) -> str:
+    """Firing now, the status timeline with the alert episodes, and the recent incidents."""
+    parts = []
+    if history.has_alerts:
+        firing = history.firing()
+        parts.append(episode_table(firing, f"Firing now ({len(firing)})", now) if firing else
+                     '<h2>Firing now (0)</h2><p class="meta" data-firing="0">No alert is firing.</p>')
+    if history.hours:
+        links = {agent: agent_file(agent) for agent in history.agents}
+        parts.append(
+            f"<h2>Status timeline, {history.hours[0]:%Y-%m-%d %H:00} – "
+            f"{history.hours[-1]:%Y-%m-%d %H:00} UTC</h2>"
+            '<div class="meta">Overall status per agent and hour over all the data; under each '
+            "agent its alert episodes: ▲ fired, ✓ resolved, pale = inhibited or silenced (not "
+            "sent); hover for details, click an agent for its metrics.</div>"
+            f"{timeline_svg(history, STATUS_COLOURS, links)}"
+        )
+    if history.has_alerts:
+        parts.append(episode_table(history.incidents(), "Recent incidents", now))
+    return "".join(parts)
+
+
 def render_dashboard(
     data: DashboardData,
     generated_at: datetime,
     thresholds: Mapping[str, float] | None = None,
     title: str = "Agent health",
+    history: History | None = None,
 ) -> str:
     """The whole page as one HTML string."""
-    if data.hours:
+    if data.hours or (history is not None and history.hours):
+        told = story(history, generated_at) if history is not None else ""
         window = (f"{data.hours[0]:%Y-%m-%d %H:00} – {data.hours[-1]:%Y-%m-%d %H:00} UTC "
-                  f"({len(data.hours)} h), {len(data.agents)} agents")
-        body = (f"{summary(data)}{status_table(data)}<h2>Trends</h2>"
-                f"{charts(data, thresholds or {})}{alerts_table(data.alerts)}")
+                  f"({len(data.hours)} h), {len(data.agents)} agents") if data.hours else ""
+        latest = (f"<h2>Latest status per rule</h2>{summary(data)}{status_table(data)}"
+                  f"<h2>Trends, {e(window)}</h2>{charts(data, thresholds or {})}") if data.hours else ""
+        body = told + latest + ("" if history is not None else alerts_table(data.alerts))
+        if history is not None and history.hours:
+            window = (f"{history.hours[0]:%Y-%m-%d %H:00} – {history.hours[-1]:%Y-%m-%d %H:00} UTC"
+                      f" ({len(history.hours)} h of data)")
     else:
         window = "no data yet"
         body = "<p>No hourly table has rows yet: build agent_metrics_hourly and agent_health.</p>"

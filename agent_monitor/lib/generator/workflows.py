@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,17 @@ INHERITED_FAILURES = (
     ("timed_out", "upstream_timeout"),
     ("skipped", "empty_upstream_output"),
 )
+
+
+# A skipped step ends just after the dependency that failed.
+SKIP_DELAY_MS = 5
+
+
+def _skipped_id(run_id: str, step_id: str) -> str:
+    """The event id of a skipped step, from its run and step: drawing it from the run's id
+    counter would shift the ids, and so the content, of every later event of the data set."""
+    digest = hashlib.blake2b(f"{run_id}:{step_id}:skipped".encode(), digest_size=12)
+    return f"stp_{digest.hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -99,8 +111,20 @@ def simulate_run(
     last = start_ms
     for index, step in enumerate(order):
         deps = [outcomes.get(d) for d in step.depends_on]
-        if any(d is None or d.status != "succeeded" for d in deps):
-            continue  # a failed dependency ends the run: this step never starts
+        if any(d is None for d in deps):
+            continue
+        if any(d.status != "succeeded" for d in deps):  # type: ignore[union-attr]
+            # A failed (or skipped) dependency: the step never starts and is recorded as
+            # skipped, so the failure chain of the run shows what the failure took down.
+            ended = max(d.end_ms for d in deps if d is not None) + SKIP_DELAY_MS
+            outcomes[step.step_id] = StepOutcome(step.agent_id, "skipped", ended, False)
+            pending.append((ended, _skipped_id(run_id, step.step_id), {
+                "event_type": "workflow_step", **base, "step_id": step.step_id,
+                "agent_id": step.agent_id, "depends_on": list(step.depends_on),
+                "status": "skipped", "error_type": "upstream_failed",
+            }))
+            last = max(last, ended)
+            continue
         ran = [d for d in deps if d is not None]
         begin = max((d.end_ms for d in ran), default=start_ms) + rng.randint(50, 1500)
         status, error, degraded = _step_status(rng, step, begin, ran, book)

@@ -55,6 +55,11 @@ def _simple(rows: Hours, numerator: str, denominator: str, samples: str) -> tupl
     return ratio(total(rows, numerator), total(rows, denominator)), _count(total(rows, samples))
 
 
+def _has_checked(rows: Hours) -> bool:
+    """Rows written before M4 had its own denominator carry no n_flag_checked: use n_responses."""
+    return any(row.get("n_flag_checked") is not None for row in rows.values())
+
+
 def _m6(rows: Hours, hour: datetime) -> tuple[float | None, int]:
     recovered = _count(total(rows, "n_incidents_recovered"))
     mttr = ratio(total(rows, "m6_recovery_seconds_sum"), recovered)
@@ -77,7 +82,10 @@ def metric_values(hours: Hours, hour: datetime, windows: Mapping[str, int]) -> l
                                             "n_shadow_disagreements", "n_shadow_pairs",
                                             "n_shadow_pairs"),
         "m4_hallucination_rate": _simple(rows("m4_hallucination_rate"),
-                                         "n_hallucination_flagged", "n_responses", "n_responses"),
+                                         "n_hallucination_flagged", "n_flag_checked",
+                                         "n_flag_checked") if _has_checked(rows("m4_hallucination_rate"))
+        else _simple(rows("m4_hallucination_rate"), "n_hallucination_flagged", "n_responses",
+                     "n_responses"),
         "m5_workflow_completion": _simple(rows("m5_workflow_completion"), "n_runs_completed",
                                           "n_runs_ended", "n_runs_ended"),
         "m6_recovery_time": _m6(rows("m6_recovery_time"), hour),

@@ -3,9 +3,10 @@
 For every source, `lines_read = accepted + duplicates + quarantined` holds at every commit:
 each batch's events, quarantine rows, touched hours and ledger counts are written in one
 transaction. One bad line never stops the file (`batch.py`); only a warehouse failure does,
-and the re-run then counts what was committed as duplicates. A file seen before with the same checksum is skipped; a plain file that grew
-by appending is read from where the last ingestion stopped; any other change is read in
-full, and the events already present count as duplicates, so only new events are added.
+and the re-run then counts what was committed as duplicates. A file seen before with the
+same checksum is skipped; a plain file that grew by appending is read from where the last
+ingestion stopped; any other change is read in full, and the events already present count
+as duplicates, so only new events are added.
 """
 
 from __future__ import annotations

@@ -23,6 +23,18 @@ class CoherenceFlagRule:
     min_late_responses: int = 20
     flag_reasked_fields: bool = True
     flag_contradicted_facts: bool = True
+    flag_tool_loops: bool = True
+    flag_repeated_questions: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One profiler finding, pointing at the turn (and response) where it happens."""
+
+    kind: str
+    turn: int
+    event_id: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class SessionProfile:
     flagged: bool
     flag_reasons: tuple[str, ...]
     late_responses: tuple[LateResponse, ...]
+    findings: tuple[Finding, ...] = ()
 
     @property
     def n_reasked_fields(self) -> int:
@@ -112,7 +125,8 @@ def session_profile(events: Rows, rule: CoherenceFlagRule | None = None) -> Sess
     intro = introduction_turns(rows)
     responses = [r for r in rows if r["event_type"] == "agent_response"]
     late = [_late_row(r, intro) for r in responses if int(r["turn"]) >= LATE_TURN]
-    reasked, n_requests, contradictions = _user_consistency(rows)
+    reasked, n_requests, contradictions, findings = _user_consistency(rows)
+    findings += _flag_findings(responses)
     early = sum(r.early for r in late)
     recent = sum(r.recent for r in late)
     coherence = ratio(early, recent)
@@ -125,6 +139,11 @@ def session_profile(events: Rows, rule: CoherenceFlagRule | None = None) -> Sess
         reasons.append("reasked_field")
     if rule.flag_contradicted_facts and contradictions:
         reasons.append("contradicted_fact")
+    kinds = {f.kind for f in findings}
+    if rule.flag_tool_loops and "tool_loop" in kinds:
+        reasons.append("tool_loop")
+    if rule.flag_repeated_questions and "repeated_question" in kinds:
+        reasons.append("repeated_question")
     session_ids = {get(r, "session_id") for r in rows}
     return SessionProfile(
         session_id=next(iter(session_ids)) if len(session_ids) == 1 else None,
@@ -140,7 +159,28 @@ def session_profile(events: Rows, rule: CoherenceFlagRule | None = None) -> Sess
         flagged=bool(reasons),
         flag_reasons=tuple(reasons),
         late_responses=tuple(late),
+        findings=tuple(sorted(findings, key=lambda f: (f.turn, f.kind, f.detail))),
     )
+
+
+def _flag_findings(responses: Sequence[Mapping[str, Any]]) -> tuple[Finding, ...]:
+    """Findings from response flags: each repeated question, and each loop once.
+
+    A loop is one finding at the first flagged response of a run of consecutive flagged
+    responses, however long it runs.
+    """
+    out: list[Finding] = []
+    in_loop = False
+    for row in responses:
+        attributes = row.get("attributes")
+        marks = attributes.get("profile_flags") if isinstance(attributes, Mapping) else None
+        flags = set(str_list(row.get("flags"))) | set(str_list(row.get("profile_flags") or marks))
+        if "tool_loop" in flags and not in_loop:
+            out.append(Finding("tool_loop", int(row["turn"]), str(row["event_id"]), ""))
+        in_loop = "tool_loop" in flags
+        if "repeated_question" in flags:
+            out.append(Finding("repeated_question", int(row["turn"]), str(row["event_id"]), ""))
+    return tuple(out)
 
 
 def _late_row(row: Mapping[str, Any], intro: Mapping[str, int]) -> LateResponse:
@@ -159,8 +199,9 @@ def _late_row(row: Mapping[str, Any], intro: Mapping[str, int]) -> LateResponse:
 
 def _user_consistency(
     rows: Sequence[Mapping[str, Any]],
-) -> tuple[tuple[str, ...], int, tuple[Contradiction, ...]]:
+) -> tuple[tuple[str, ...], int, tuple[Contradiction, ...], tuple[Finding, ...]]:
     """Walk the session in turn order: re-asked fields and contradicted name=value facts."""
+    findings: list[Finding] = []
     provided_fields: set[str] = set()
     user_values: dict[str, str] = {}
     reasked: dict[str, None] = {}
@@ -178,6 +219,9 @@ def _user_consistency(
             if field in provided_fields:
                 reasked.setdefault(field, None)
                 n_requests += 1
+                findings.append(
+                    Finding("reasked_field", int(row["turn"]), str(row["event_id"]), field)
+                )
         for fact in dict.fromkeys(str_list(row.get("facts_referenced"))):
             if "=" not in fact:
                 continue
@@ -188,7 +232,11 @@ def _user_consistency(
                         name, user_values[name], value, int(row["turn"]), str(row["event_id"])
                     )
                 )
-    return tuple(reasked), n_requests, tuple(contradictions)
+                findings.append(
+                    Finding("contradicted_fact", int(row["turn"]), str(row["event_id"]),
+                            f"{name}: {user_values[name]} -> {value}")
+                )
+    return tuple(reasked), n_requests, tuple(contradictions), tuple(findings)
 
 
 def coherence_totals(late: Iterable[LateResponse]) -> tuple[int, int, int, float | None]:

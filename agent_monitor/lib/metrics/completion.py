@@ -65,12 +65,19 @@ def last_activity_epoch(rows: Iterable[Mapping[str, Any]]) -> float:
 
 
 def run_agents(rows: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """Agents that ran a step of the run: step events, and responses that name their step."""
+    """Agents that ran a step of the run: step events, and responses that name their step.
+
+    A `skipped` step never ran (its upstream failed), so it does not make its agent one of
+    the run's agents: the run counts against the agents that took part in it.
+    """
     return frozenset(
         str(r["agent_id"])
         for r in rows
         if get(r, "agent_id") is not None
-        and (r["event_type"] == "workflow_step" or get(r, "step_id") is not None)
+        and (
+            (r["event_type"] == "workflow_step" and get(r, "status") != "skipped")
+            or (r["event_type"] != "workflow_step" and get(r, "step_id") is not None)
+        )
     )
 
 

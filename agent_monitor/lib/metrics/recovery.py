@@ -15,11 +15,16 @@ FAILURE_STATUSES = {"agent_response": {"error"}, "workflow_step": {"failed", "ti
 
 @dataclass(frozen=True, order=True)
 class Outcome:
-    """One success or failure of an agent; ordered by (ts_epoch, event_id)."""
+    """One success or failure of an agent; ordered by (ts_epoch, event_id).
+
+    kind is what succeeded or failed (`agent_response` or `workflow_step`): an incident
+    opened by a failed step recovers only through succeeded steps (`STEP_KIND`).
+    """
 
     ts_epoch: float
     event_id: str
     success: bool
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class OpenIncident:
     opened_at: float
     opened_event_id: str
     truncated: bool = False
+    kind: str = ""
 
     def age_at(self, epoch: float) -> float:
         """Seconds since the incident opened."""
@@ -99,9 +105,12 @@ def step(state: RecoveryState, outcome: Outcome) -> tuple[RecoveryState, Inciden
         return state, None
     if not outcome.success:
         opened = state.open_incident or OpenIncident(
-            outcome.ts_epoch, outcome.event_id, truncated=not state.synced
+            outcome.ts_epoch, outcome.event_id, truncated=not state.synced, kind=outcome.kind
         )
         return RecoveryState(key, opened, 0, None, state.synced), None
+    if state.open_incident is not None and _no_recovery_of(state.open_incident, outcome):
+        # A reply after a failed tool call or step recovers nothing (neither counts nor breaks).
+        return replace(state, position=key), None
     start = state.streak_start if state.streak else key
     streak = min(state.streak + 1, RECOVERY_RUN)
     synced = state.synced or streak >= RECOVERY_RUN
@@ -119,8 +128,16 @@ def step(state: RecoveryState, outcome: Outcome) -> tuple[RecoveryState, Inciden
     return RecoveryState(key, incident, streak, start, synced), None
 
 
+STEP_KIND = "workflow_step"
+
+
+def _no_recovery_of(incident: OpenIncident, outcome: Outcome) -> bool:
+    """A failed step is only mended by succeeded steps; a failed response by any success."""
+    return incident.kind == STEP_KIND and outcome.kind != STEP_KIND
+
+
 def recovery_incidents(
-    outcomes: Iterable[Outcome | tuple[float, str, bool]],
+    outcomes: Iterable[Outcome | tuple[float, str, bool] | tuple[float, str, bool, str]],
     initial_state: RecoveryState | None = None,
 ) -> tuple[list[Incident], RecoveryState]:
     """Replay outcomes in (ts, event_id) order; recovered incidents and the final state."""
@@ -134,7 +151,7 @@ def recovery_incidents(
 
 
 def recovery_window(
-    outcomes: Iterable[Outcome | tuple[float, str, bool]],
+    outcomes: Iterable[Outcome | tuple[float, str, bool] | tuple[float, str, bool, str]],
     start_epoch: float,
     end_epoch: float,
     initial_state: RecoveryState | None = None,
@@ -166,7 +183,9 @@ def outcomes_by_agent(events: Rows) -> dict[str, list[Outcome]]:
             success = False
         else:
             continue
-        out[str(row["agent_id"])].append(Outcome(epoch_of(row), str(row["event_id"]), success))
+        out[str(row["agent_id"])].append(
+            Outcome(epoch_of(row), str(row["event_id"]), success, str(kind))
+        )
     return {agent: sorted(rows) for agent, rows in sorted(out.items())}
 
 
@@ -175,8 +194,11 @@ def mark_synced(state: RecoveryState) -> RecoveryState:
     return replace(state, synced=True)
 
 
-def _outcomes(outcomes: Iterable[Outcome | tuple[float, str, bool]]) -> list[Outcome]:
+def _outcomes(
+    outcomes: Iterable[Outcome | tuple[float, str, bool] | tuple[float, str, bool, str]],
+) -> list[Outcome]:
     return [
-        o if isinstance(o, Outcome) else Outcome(float(o[0]), str(o[1]), bool(o[2]))
+        o if isinstance(o, Outcome)
+        else Outcome(float(o[0]), str(o[1]), bool(o[2]), str(o[3]) if len(o) > 3 else "")
         for o in outcomes
     ]

@@ -1,8 +1,10 @@
 """The pages a replay sent, set against the injected incidents of the generator's ground truth.
 
 A page belongs to an incident when it names one of the incident's agents and is first sent
-between the incident's start and `MATCH_AFTER` after its end (an alert that trails the
-incident while its windows still hold the bad hours). M5 counts a run for every agent that
+between the incident's start and the rule's linger after its end: while the rule's window
+still holds the incident's hours (24 h for M1, M2, M3, M7 and C2; 6 h for P1; 1 h for the
+hourly rates; 2 h for P2 and P3, which need two hours above their baseline), plus a grace
+of 2 h for the tick that sees the last of them. M5 counts a run for every agent that
 ran a step in it, so a workflow that fails in an incident's agent also lowers the completion
 of the agents upstream of it in the same runs: an M5 page on such an agent belongs to the
 incident too (a side effect). A fire page that belongs to no incident is a false page. An
@@ -18,7 +20,14 @@ from datetime import datetime, timedelta
 from agent_monitor.lib.alerting.catalogue import CATALOGUE
 from agent_monitor.lib.generator.ground_truth import IncidentTruth
 
-MATCH_AFTER = timedelta(hours=6)
+GRACE = timedelta(hours=2)
+BASELINE_WINDOW_HOURS = 168  # P2 and P3: a window of baseline hours, judged hour by hour
+
+
+def linger(rule: str) -> timedelta:
+    """How long after an incident's end a page of `rule` may still be about it."""
+    hours = CATALOGUE[rule].window_hours
+    return timedelta(hours=2 if hours >= BASELINE_WINDOW_HOURS else hours) + GRACE
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def upstream_of(agents: Iterable[str], edges: Iterable[tuple[str, str]]) -> set[
 
 
 def belongs(page: Page, incident: IncidentTruth, edges: Sequence[tuple[str, str]] = ()) -> bool:
-    start, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
+    start, end = _naive(incident.start), _naive(incident.end) + linger(page.rule)
     agents = set(incident.agents)
     if CATALOGUE[page.rule].metric == "M5":
         agents = upstream_of(agents, edges)
@@ -93,11 +102,12 @@ def belongs(page: Page, incident: IncidentTruth, edges: Sequence[tuple[str, str]
 def match_pages(
     pages: Iterable[Page], incidents: Sequence[IncidentTruth], edges: Sequence[tuple[str, str]] = ()
 ) -> list[PageMatch]:
-    """Every fire page with the earliest-starting incident it belongs to, in sending order."""
+    """Every fire page with the incident it belongs to, in sending order: of several, the one
+    that started last (an M1 page a day after a cascade, during a drift, is the drift's)."""
     out = []
     for page in sorted((p for p in pages if p.kind == "fire"), key=lambda p: (p.sent_at, p.key)):
         owners = sorted((i for i in incidents if belongs(page, i, edges)), key=lambda i: _naive(i.start))
-        out.append(PageMatch(page, owners[0] if owners else None))
+        out.append(PageMatch(page, owners[-1] if owners else None))
     return out
 
 

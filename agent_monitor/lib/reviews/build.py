@@ -1,23 +1,38 @@
-"""Rebuild the review queue for whole UTC days from `raw_events`.
+"""Build the review queue an hour at a time, with the daily top-up exact for the whole day.
 
-The daily minimum depends on every response of an agent's day, so the queue is rebuilt a
-day at a time: building any hour (or window of hours) rewrites the rows of every day it
-touches from that day's events in `raw_events`. The rows of a day are therefore a function
-of the day's events only, whatever order its hours are built in (docs/reviews.md).
+The daily minimum depends on every response of an agent's UTC day. Building an hour (or a
+window of hours) reads that hour's events only: its rule samples and draws are computed, its
+agents' share of the day's state is stored (lib/reviews/day_state.py), the day's threshold t
+is computed from the stored state of every hour of the day, the hour's rows are rewritten,
+and when t of an agent-day has moved, that agent's rows in the day's other hours are updated
+in place (π = max(π_rule, t), and the top-ups the new t takes or leaves). An hour of the day
+whose events changed since it was read (or never read) is read in the same build. The rows
+of a day are therefore the same as a rebuild of the whole day from its events, whatever order
+its hours are built in (docs/reviews.md); `day_queue` computes that whole-day queue.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, or_, select
+from sqlalchemy import Connection, Engine, and_, case, delete, or_, select, update
 
 from agent_monitor.lib.config import ReviewSettings
-from agent_monitor.lib.reviews.selection import CriticalPaths, day_of, select_queue
+from agent_monitor.lib.reviews import day_state
+from agent_monitor.lib.reviews.selection import (
+    DAILY_MINIMUM,
+    REVIEWED_OUTSIDE_SAMPLE,
+    CriticalPaths,
+    Sampled,
+    day_of,
+    rule_samples,
+    select_queue,
+)
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
@@ -32,15 +47,18 @@ _RESPONSE_COLUMNS = (
 )
 _REVIEW_COLUMNS = ("event_id", "ts", "target_event_id", "verdict", "reviewer", "ingest_id",
                    "source_location")
+HOUR = timedelta(hours=1)
+_TOP_UP_REASONS = (DAILY_MINIMUM, REVIEWED_OUTSIDE_SAMPLE)
 
 
 @dataclass
 class BuildResult:
-    """What a rebuild wrote, and which hours' reviewed rows changed."""
+    """What a build wrote (the rows of the hours it read), and which hours' reviewed rows changed."""
 
     days: list[datetime]
     rows: list[dict[str, Any]]
     changed_hours: set[datetime] = field(default_factory=set)
+    hours_read: list[datetime] = field(default_factory=list)
 
 
 def day_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -54,63 +72,191 @@ def rebuild_queue(
     engine: Engine, start: datetime, end: datetime, settings: ReviewSettings, *, now: datetime,
     critical_paths: CriticalPaths | None = None,
 ) -> BuildResult:
-    """Recompute and replace the queue rows of every UTC day that [start, end) touches.
+    """Rebuild the queue rows of the hours in [start, end) and keep their days' top-ups exact.
 
     `critical_paths(agent)` gives the agent's critical decision paths (default: the M3 rule's
     default paths).
     """
-    day_start, day_end = day_span(start, end)
+    days = day_state.days_of(start, end)
+    rows: list[dict[str, Any]] = []
+    changed: set[datetime] = set()
+    hours_read: list[datetime] = []
     with engine.begin() as connection:
-        primaries, shadows, reviews = _load(connection, day_start, day_end)
-        reviewed = {str(r["target_event_id"]) for r in reviews}
-        queue = select_queue(primaries, shadows, settings, reviewed, critical_paths)
-        rows = queue_rows(queue, reviews, settings, now=now)
-        for row in rows:
-            row["built_at"] = now
-        lock_table_for_rebuild(connection, review_queue.name)
-        before = _fingerprints(connection.execute(_reviewed_select(day_start, day_end)).mappings())
-        connection.execute(
-            delete(review_queue).where(review_queue.c.hour >= day_start, review_queue.c.hour < day_end)
-        )
-        bulk.insert_rows(connection, review_queue, rows)
+        for day in days:
+            window = [h for h in _hours(max(start, day), min(end, day + timedelta(days=1)))]
+            built = _build_day(connection, day, window, settings, now, critical_paths)
+            rows += built.rows
+            changed |= built.changed_hours
+            hours_read += built.hours_read
+    return BuildResult(days=days, rows=rows, changed_hours=changed, hours_read=hours_read)
+
+
+def _hours(start: datetime, end: datetime) -> list[datetime]:
+    hour, out = day_state.hour_of(start), []
+    while hour < end:
+        out.append(hour)
+        hour += HOUR
+    return out
+
+
+def _ranges(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """Consecutive hours as [start, end) ranges."""
+    out = []
+    for _, run in groupby(enumerate(hours), key=lambda pair: pair[1] - pair[0] * HOUR):
+        items = [h for _, h in run]
+        out.append((items[0], items[-1] + HOUR))
+    return out
+
+
+def _build_day(
+    connection: Connection, day: datetime, window: list[datetime], settings: ReviewSettings, now: datetime,
+    critical_paths: CriticalPaths | None,
+) -> BuildResult:
+    minimum = settings.daily_minimum
+    # One rebuild of the queue at a time: a concurrent one waits here instead of colliding.
+    lock_table_for_rebuild(connection, review_queue.name)
+    hours, marks = day_state.hours_to_read(connection, day, window)
+    primaries: list[dict[str, Any]] = []
+    shadows: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
+    for lo, hi in _ranges(hours):
+        p, s, r = _load(connection, lo, hi)
+        primaries, shadows, reviews = primaries + p, shadows + s, reviews + r
+    sampled, left_out = rule_samples(primaries, shadows, settings, critical_paths)
+    t_before = day_state.thresholds(connection, day, minimum)
+    day_state.replace_state(connection, day, hours, marks, sampled, left_out, minimum)
+    t_after = day_state.thresholds(connection, day, minimum)
+
+    # The rows of the hours read, with the day's t.
+    reviewed = {str(r["target_event_id"]) for r in reviews}
+    queue = [replace(item, inclusion_probability=max(item.rule_probability, t_after.get(item.agent_id, 0.0)))
+             for item in sampled]
+    for item in left_out:
+        t = t_after.get(item.agent_id, 0.0)
+        extra = DAILY_MINIMUM if item.u < t else REVIEWED_OUTSIDE_SAMPLE if item.event_id in reviewed else None
+        if extra is not None:
+            queue.append(replace(item, inclusion_probability=max(item.rule_probability, t),
+                                 reasons=(*item.reasons, extra)))
+    queue.sort(key=lambda item: (item.ts, item.event_id))
+    rows = queue_rows(queue, reviews, settings, now=now)
+    for row in rows:
+        row["built_at"] = now
+    before = _fingerprints(connection.execute(_reviewed_select(review_queue.c.hour.in_(hours))).mappings())
+    connection.execute(delete(review_queue).where(review_queue.c.hour.in_(hours)))
+    bulk.insert_rows(connection, review_queue, rows)
     after = _fingerprints(r for r in rows if r["status"] == REVIEWED)
     changed = {hour for hour in before.keys() | after.keys() if before.get(hour) != after.get(hour)}
-    days = [day_start + timedelta(days=i) for i in range((day_end - day_start).days)]
-    return BuildResult(days=days, rows=rows, changed_hours=changed)
+
+    # The day's other hours: where t moved, π and the top-ups of that agent's rows follow it.
+    for agent in sorted(a for a in t_after.keys() | t_before.keys() if t_after.get(a) != t_before.get(a)):
+        changed |= _follow_threshold(connection, day, hours, agent, t_before.get(agent), t_after.get(agent, 0.0),
+                                     settings, now)
+    _expire(connection, day, now)
+    return BuildResult(days=[day], rows=rows, changed_hours=changed, hours_read=hours)
+
+
+def _elsewhere(day: datetime, hours: list[datetime], agent: str) -> Any:
+    """review_queue rows of `agent` in the day's hours other than `hours`."""
+    return and_(review_queue.c.hour >= day, review_queue.c.hour < day + timedelta(days=1),
+                review_queue.c.agent_id == agent, review_queue.c.hour.not_in(hours))
+
+
+def _follow_threshold(
+    connection: Connection, day: datetime, hours: list[datetime], agent: str, t_old: float | None, t: float,
+    settings: ReviewSettings, now: datetime,
+) -> set[datetime]:
+    """Update the agent's rows outside `hours` to the day's new t; returns the hours whose reviewed rows changed."""
+    where = _elsewhere(day, hours, agent)
+    moved = max(t, t_old if t_old is not None else 1.0)
+    changed = {row[0] for row in connection.execute(
+        select(review_queue.c.hour).distinct().where(where, review_queue.c.status == REVIEWED,
+                                                     review_queue.c.rule_probability < moved))}
+    connection.execute(update(review_queue).where(where).values(
+        inclusion_probability=case((review_queue.c.rule_probability > t, review_queue.c.rule_probability), else_=t),
+        built_at=now))
+    # Left-out responses in the queue (top-ups, reviewed ones): taken while u < t, else kept
+    # only when reviewed.
+    present: set[str] = set()
+    for row in connection.execute(select(review_queue.c.event_id, review_queue.c.u, review_queue.c.reasons,
+                                         review_queue.c.status)
+                                  .where(where, review_queue.c.u >= review_queue.c.rule_probability)).all():
+        present.add(str(row.event_id))
+        base = [r for r in row.reasons if r not in _TOP_UP_REASONS]
+        if row.u < t:
+            reasons = [*base, DAILY_MINIMUM]
+        elif row.status == REVIEWED:
+            reasons = [*base, REVIEWED_OUTSIDE_SAMPLE]
+        else:
+            connection.execute(delete(review_queue).where(review_queue.c.event_id == row.event_id))
+            continue
+        if reasons != list(row.reasons):
+            connection.execute(update(review_queue).where(review_queue.c.event_id == row.event_id)
+                               .values(reasons=reasons))
+    # Draws the new t takes that are not in the queue yet (never reviewed: a reviewed one is).
+    taken: list[Sampled] = [
+        replace(item, inclusion_probability=max(item.rule_probability, t), reasons=(*item.reasons, DAILY_MINIMUM))
+        for item in day_state.candidate_items(connection, day, agent, t, hours) if item.event_id not in present
+    ]
+    if taken:
+        rows = queue_rows(taken, [], settings, now=now)
+        for row in rows:
+            row["built_at"] = now
+        bulk.insert_rows(connection, review_queue, rows)
+    return changed
+
+
+def _expire(connection: Connection, day: datetime, now: datetime) -> None:
+    """Pending items of the day past their expiry are expired as of `now` (status_of)."""
+    connection.execute(update(review_queue).where(
+        review_queue.c.hour >= day, review_queue.c.hour < day + timedelta(days=1),
+        review_queue.c.status == "pending", review_queue.c.expires_at < now).values(status="expired"))
+
+
+def day_queue(
+    engine: Engine, day: datetime, settings: ReviewSettings, *, now: datetime,
+    critical_paths: CriticalPaths | None = None,
+) -> list[dict[str, Any]]:
+    """The queue rows of a whole UTC day recomputed from all its events (no state, nothing written)."""
+    with engine.connect() as connection:
+        primaries, shadows, reviews = _load(connection, day, day + timedelta(days=1))
+    reviewed = {str(r["target_event_id"]) for r in reviews}
+    return queue_rows(select_queue(primaries, shadows, settings, reviewed, critical_paths), reviews, settings,
+                      now=now)
 
 
 def _load(
     connection: Connection, day_start: datetime, day_end: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    is_response = raw_events.c.event_type == "agent_response"
-    is_shadow = raw_events.c.deployment == "shadow"
-    in_days = and_(raw_events.c.ts >= day_start, raw_events.c.ts < day_end)
-    primary_ids = (
-        select(raw_events.c.event_id)
-        .where(is_response, in_days, or_(raw_events.c.deployment.is_(None), ~is_shadow))
-        .scalar_subquery()
-    )
+    """The days' primary responses, their shadows and their reviews (whenever those arrived).
+
+    Shadows and reviews are read through their primary (a join on shadow_of / target_event_id
+    from the days' primaries), so each read is bounded by the days, not by the table's size.
+    """
+    primary = raw_events.alias("p")
+    in_days = and_(primary.c.event_type == "agent_response", primary.c.ts >= day_start, primary.c.ts < day_end,
+                   or_(primary.c.deployment.is_(None), primary.c.deployment != "shadow"))
     columns = [raw_events.c[name] for name in _RESPONSE_COLUMNS]
     primaries = result_dicts(connection.execute(
-        select(*columns).where(is_response, in_days, or_(raw_events.c.deployment.is_(None), ~is_shadow))
-        .order_by(raw_events.c.ts, raw_events.c.event_id)
+        select(*[primary.c[name] for name in _RESPONSE_COLUMNS]).where(in_days)
+        .order_by(primary.c.ts, primary.c.event_id)
     ))
     shadows = result_dicts(connection.execute(
-        select(*columns).where(is_response, is_shadow, raw_events.c.shadow_of.in_(primary_ids))
+        select(*columns).select_from(raw_events.join(primary, raw_events.c.shadow_of == primary.c.event_id))
+        .where(in_days, raw_events.c.event_type == "agent_response", raw_events.c.deployment == "shadow")
     ))
     reviews = result_dicts(connection.execute(
-        select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
-            raw_events.c.event_type == "review", raw_events.c.target_event_id.in_(primary_ids)
-        )
+        select(*[raw_events.c[name] for name in _REVIEW_COLUMNS])
+        .select_from(raw_events.join(primary, raw_events.c.target_event_id == primary.c.event_id))
+        .where(in_days, raw_events.c.event_type == "review")
     ))
     return primaries, shadows, reviews
 
 
-def _reviewed_select(day_start: datetime, day_end: datetime) -> Any:
+def _reviewed_select(where: Any) -> Any:
     return select(
         review_queue.c.hour, review_queue.c.event_id, review_queue.c.inclusion_probability,
         review_queue.c.verdict,
-    ).where(review_queue.c.hour >= day_start, review_queue.c.hour < day_end, review_queue.c.status == REVIEWED)
+    ).where(where, review_queue.c.status == REVIEWED)
 
 
 def _fingerprints(rows: Any) -> dict[datetime, str]:

@@ -12,13 +12,19 @@ from sqlalchemy import Engine, select
 
 from agent_monitor.lib.alerting.blocks import trace_url
 from agent_monitor.lib.reviews.status import PENDING
+from agent_monitor.lib.warehouse.tables_raw import raw_events
 from agent_monitor.lib.warehouse.tables_reviews import review_queue
 
 EXPORT_COLUMNS = (
     "event_id", "agent_id", "agent_version", "session_id", "ts", "confidence",
-    "decision_name", "decision_path", "decision_value", "reasons", "trace_url",
+    "decision_name", "decision_path", "decision_value", "reasons",
+    "text", "flags", "status", "error_type", "facts_referenced", "fields_requested",
+    "trace_id", "trace_url",
     "verdict", "reviewer", "note",
 )
+# What the reviewer judges, from the response itself (text only when ingest.store_text).
+RESPONSE_COLUMNS = ("text", "flags", "status", "error_type", "facts_referenced", "fields_requested")
+LIST_COLUMNS = ("reasons", "flags", "facts_referenced", "fields_requested")
 FORMATS = ("csv", "jsonl")
 
 
@@ -34,12 +40,22 @@ def pending_items(
     if limit is not None:
         statement = statement.limit(limit)
     with engine.connect() as connection:
-        return [dict(row) for row in connection.execute(statement).mappings()]
+        items = [dict(row) for row in connection.execute(statement).mappings()]
+        ids = [item["event_id"] for item in items]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            query = select(raw_events.c.event_id, *(raw_events.c[c] for c in RESPONSE_COLUMNS)).where(
+                raw_events.c.event_id.in_(chunk))
+            found.update({row["event_id"]: dict(row) for row in connection.execute(query).mappings()})
+    # The queue row's own status is the review status; the response's is kept apart.
+    return [{**item, "response": found.get(item["event_id"], {})} for item in items]
 
 
 def export_record(item: Mapping[str, Any], trace_url_template: str = "") -> dict[str, Any]:
     """One exported item: what a reviewer needs, and empty verdict/reviewer/note to fill in."""
     trace_id = item.get("trace_id")
+    response = item.get("response") or {}
     return {
         "event_id": item["event_id"],
         "agent_id": item["agent_id"],
@@ -51,6 +67,13 @@ def export_record(item: Mapping[str, Any], trace_url_template: str = "") -> dict
         "decision_path": item.get("decision_path"),
         "decision_value": item.get("decision_value"),
         "reasons": list(item.get("reasons") or []),
+        "text": response.get("text"),
+        "flags": list(response.get("flags") or []),
+        "status": response.get("status"),
+        "error_type": response.get("error_type"),
+        "facts_referenced": list(response.get("facts_referenced") or []),
+        "fields_requested": list(response.get("fields_requested") or []),
+        "trace_id": trace_id,
         "trace_url": trace_url(trace_url_template, trace_id) if trace_id and trace_url_template else None,
         "verdict": "",
         "reviewer": "",
@@ -80,6 +103,6 @@ def format_ts(ts: datetime) -> str:
 def _cell(name: str, value: Any) -> str:
     if value is None:
         return ""
-    if name == "reasons":
+    if name in LIST_COLUMNS:
         return ";".join(value)
     return str(value)

@@ -76,7 +76,14 @@ def rule_samples(
     critical_paths: CriticalPaths | None = None,
 ) -> tuple[list[Sampled], list[Sampled]]:
     """(sampled, not sampled) by the rule u < π, each response with its u and π."""
-    paths_of = critical_paths or _default_critical_paths
+    resolve = critical_paths or _default_critical_paths
+    paths: dict[str, Collection[str]] = {}
+
+    def paths_of(agent: str) -> Collection[str]:  # resolved once per agent, not per response
+        if agent not in paths:
+            paths[agent] = resolve(agent)
+        return paths[agent]
+
     rows = [row for row in primaries if is_primary(row)]
     disagreeing = disagreeing_primaries(rows, shadows)
     sampled: list[Sampled] = []

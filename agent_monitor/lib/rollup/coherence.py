@@ -87,9 +87,9 @@ def session_rows(
     first provided field; a name=value reference at or after the user's first name=value
     fact: `needs_profile`) have their events read and walked in Python.
     """
-    summaries = run_query(connection, "session_summaries", start, end)
+    summaries = run_query(connection, "session_summaries", start, end, since=start - LOOKBACK)
     profiled = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries if r["needs_profile"]}
-    rows = _profiled_rows(connection, profiled, start, rule)
+    rows = profiled_rows(connection, profiled, start, rule)
     for summary in summaries:
         session_id = str(summary["session_id"])
         if session_id not in rows:
@@ -97,7 +97,7 @@ def session_rows(
     return [rows[session_id] for session_id in sorted(rows)]
 
 
-def _profiled_rows(
+def profiled_rows(
     connection: Connection, bounds: dict[str, float], start: datetime, rule: CoherenceFlagRule | None
 ) -> dict[str, dict[str, Any]]:
     """Rows of the given sessions (id → last event epoch) from their events and the profiler."""
@@ -182,4 +182,8 @@ def _findings(profile: SessionProfile) -> dict[str, Any]:
         "n_contradicted_facts": len(profile.contradicted_facts),
         "flagged": profile.flagged,
         "flag_reasons": list(profile.flag_reasons),
+        "findings": [
+            {"kind": f.kind, "turn": f.turn, "event_id": f.event_id, "detail": f.detail}
+            for f in profile.findings
+        ],
     }

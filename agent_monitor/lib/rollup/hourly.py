@@ -25,6 +25,7 @@ AGENT_LEVEL = ""
 ZERO_COUNTS = (
     "n_error_responses",
     "n_hallucination_flagged",
+    "n_flag_checked",
     "n_reviewed",
     "n_late_responses",
     "n_late_sessions",
@@ -142,7 +143,8 @@ def agent_metrics_rows(
 
 def derive_rates(row: dict[str, Any]) -> dict[str, Any]:
     """The rates of a row from its numerators and denominators (None when empty)."""
-    row["m4_hallucination_rate"] = ratio(row["n_hallucination_flagged"], row["n_responses"])
+    # Responses no validator looked at (no `flags`) cannot feed M4: NULL, not 0.0.
+    row["m4_hallucination_rate"] = ratio(row["n_hallucination_flagged"], row["n_flag_checked"])
     row["m2_coherence_ratio"] = ratio(row["m2_early_refs"], row["m2_recent_refs"])
     row["m3_disagreement_rate"] = ratio(row["n_shadow_disagreements"], row["n_shadow_pairs"])
     if row.get("n_sessions") is not None:

@@ -27,6 +27,8 @@ SESSION_COLUMNS = (
     "fields_requested",
     "facts_provided",
     "fields_provided",
+    "flags",
+    "attributes",
 )
 RUN_COLUMNS = (
     "event_id",

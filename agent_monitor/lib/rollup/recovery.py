@@ -73,5 +73,7 @@ def _reduced_outcomes(connection: Connection, since: datetime, end: datetime) ->
     """
     out: dict[str, list[Outcome]] = defaultdict(list)
     for row in run_query(connection, "recovery_outcomes", since, end):
-        out[str(row["agent_id"])].append(Outcome(float(row["ts_epoch"]), str(row["event_id"]), bool(row["success"])))
+        out[str(row["agent_id"])].append(
+            Outcome(float(row["ts_epoch"]), str(row["event_id"]), bool(row["success"]), str(row["kind"]))
+        )
     return dict(out)

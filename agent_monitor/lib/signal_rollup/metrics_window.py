@@ -15,7 +15,8 @@ from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly, dec
 SUMMED_COLUMNS: tuple[str, ...] = (
     "n_responses", "n_reviewed", "m1_weight_sum", "m1_weighted_confidence_sum",
     "m1_weighted_correct_sum", "n_late_responses", "m2_early_refs", "m2_recent_refs",
-    "n_shadow_pairs", "n_shadow_disagreements", "n_hallucination_flagged", "n_runs_ended",
+    "n_shadow_pairs", "n_shadow_disagreements", "n_hallucination_flagged", "n_flag_checked",
+    "n_runs_ended",
     "n_runs_completed", "n_incidents_recovered", "m6_recovery_seconds_sum", "n_sessions",
     "n_handoff_sessions", "n_abandon_sessions", "n_confidence", "confidence_sum", "n_entropy",
     "entropy_sum", "n_hedging", "hedging_sum", "n_trigram", "trigram_sum", "n_output_tokens",
@@ -32,6 +33,8 @@ def read_agent_hours(connection: Connection, start: datetime, end: datetime) -> 
     table = agent_metrics_hourly
     columns = [func.sum(table.c[name]).label(name) for name in SUMMED_COLUMNS]
     columns += [func.max(table.c[name]).label(name) for name in MAXED_COLUMNS]
+    # The moment the hour was judged at (earlier than its end while it was still filling).
+    columns.append(func.min(table.c.as_of).label("as_of"))
     query = (
         select(table.c.agent_id, table.c.hour, *columns)
         .where(table.c.hour >= start, table.c.hour < end)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Integer, cast, func, select
 
 from agent_monitor.lib.cascades import BucketCount
+from agent_monitor.lib.rollup.window import from_epoch
 from agent_monitor.lib.warehouse.tables_raw import raw_events
 
 FAILED = ("failed", "timed_out")
@@ -82,13 +83,16 @@ def step_bucket_counts(
     """{agent: {bucket start epoch: (steps that ran, failed)}} for steps in [start, end)."""
     t = raw_events.c
     index = bucket_index(connection, bucket_seconds).label("bucket")
+    # The same bounds on `ts` (a second wider each side): what lets the (ts, event_type) index
+    # read only the window; the exact bounds stay on ts_epoch.
+    since, until = from_epoch(start_epoch) - timedelta(seconds=1), from_epoch(end_epoch) + timedelta(seconds=1)
     query = (
         select(
             t.agent_id, index, func.count().label("n"),
             func.sum(cast(t.status.in_(FAILED), Integer)).label("failed"),
         )
         .where(t.event_type == "workflow_step", t.status.in_(RAN),
-               t.ts_epoch >= start_epoch, t.ts_epoch < end_epoch)
+               t.ts >= since, t.ts < until, t.ts_epoch >= start_epoch, t.ts_epoch < end_epoch)
         .group_by(t.agent_id, index)
     )
     counts: dict[str, dict[int, BucketCount]] = {}

@@ -58,6 +58,8 @@ agent_metrics_hourly = Table(
     Column("m3_disagreement_rate", Float()),
     # M4 hallucination flags
     Column("n_hallucination_flagged", Integer()),
+    # M4 denominator: the row's primary responses when one carries `flags` (a validator ran), else 0.
+    Column("n_flag_checked", Integer()),
     Column("m4_hallucination_rate", Float()),
     # M5 workflow completion (runs in which the agent ran a step, counted in the hour they ended)
     Column("n_runs_ended", Integer()),
@@ -127,6 +129,8 @@ session_coherence = Table(
     Column("flagged", Boolean(), nullable=False),
     Column("flag_reasons", JsonColumn, nullable=False),
     Column("built_at", DateTime(), nullable=False),
+    # [{kind, turn, event_id, detail}]: each finding and the turn it points to.
+    Column("findings", JsonColumn),
 )
 Index("ix_session_coherence_hour", session_coherence.c.hour)
 

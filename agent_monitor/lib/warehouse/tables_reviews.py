@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Integer, String, Table, Text
 
 from agent_monitor.lib.warehouse.metadata import metadata
 from agent_monitor.lib.warehouse.types import JsonColumn
@@ -39,3 +39,50 @@ review_queue = Table(
 )
 Index("ix_review_queue_hour", review_queue.c.hour)
 Index("ix_review_queue_status_agent", review_queue.c.status, review_queue.c.agent_id)
+
+# What the daily top-up needs from each built hour, so that an hour's build reads only its
+# own events (lib/reviews/day_state.py): per agent-hour the primary responses and the rule's
+# samples, and the lowest daily_minimum + 1 draws the rule left out (with the columns a queue
+# row needs); per hour, the ingestion mark it was read at (the larger last_ingest_id of
+# raw_event_hours and review_hours) so that an hour changed since is read again.
+review_hour_counts = Table(
+    "review_hour_counts",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("agent_id", String(), primary_key=True),
+    Column("day", DateTime(), nullable=False),
+    Column("n_responses", Integer(), nullable=False),
+    Column("n_rule_sampled", Integer(), nullable=False),
+)
+Index("ix_review_hour_counts_day", review_hour_counts.c.day)
+
+review_candidates = Table(
+    "review_candidates",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("hour", DateTime(), nullable=False),
+    Column("day", DateTime(), nullable=False),
+    Column("agent_id", String(), nullable=False),
+    Column("u", Float(), nullable=False),
+    Column("rule_probability", Float(), nullable=False),
+    Column("reasons", JsonColumn, nullable=False),
+    Column("ts", DateTime(), nullable=False),
+    Column("agent_version", String()),
+    Column("session_id", String()),
+    Column("trace_id", String()),
+    Column("confidence", Float()),
+    Column("decision_name", String()),
+    Column("decision_value", Text()),
+    Column("decision_path", String()),
+)
+Index("ix_review_candidates_day_agent", review_candidates.c.day, review_candidates.c.agent_id)
+Index("ix_review_candidates_hour", review_candidates.c.hour)
+
+review_hours_read = Table(
+    "review_hours_read",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("day", DateTime(), nullable=False),
+    Column("ingest_mark", BigInteger(), nullable=False),
+)
+Index("ix_review_hours_read_day", review_hours_read.c.day)

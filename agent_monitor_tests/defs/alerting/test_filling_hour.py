@@ -29,12 +29,14 @@ def ts(clock: str) -> str:
 
 
 def events() -> list[dict]:
-    # Ten runs of B started 10:00–10:09 (step at 10:0i:30), no terminal status: they stall at
-    # 10:30:30 … 10:39:30. C: three successes, then an error at 10:05:30.
+    # Twenty runs of B started 10:00–10:09, two a minute (steps at 10:0i:20 and 10:0i:40), no
+    # terminal status: they stall at 10:30:20 … 10:39:40. C: three successes, then an error at
+    # 10:05:30.
     out = []
     for i in range(10):
-        out += [run(f"ra{i}", ts(f"10:0{i}:00"), f"rr{i}", "started"),
-                step(f"rs{i}", ts(f"10:0{i}:30"), f"rr{i}", "B")]
+        for half, second in (("a", "20"), ("b", "40")):
+            out += [run(f"ra{i}{half}", ts(f"10:0{i}:00"), f"rr{i}{half}", "started"),
+                    step(f"rs{i}{half}", ts(f"10:0{i}:{second}"), f"rr{i}{half}", "B")]
     out += [response(f"c{i}", ts(f"10:0{i}:00"), agent_id="C", session_id="sc") for i in range(3)]
     out.append(response("c9", ts("10:05:30"), agent_id="C", session_id="sc", status="error"))
     return out
@@ -62,8 +64,9 @@ def test_no_page_for_a_stall_or_incident_age_that_has_not_happened(
         # 10:10: no run has been silent 30 min; C's incident is 270 s old (alert: > 300 s).
         tick(warehouse, settings, instance, ts("10:10:00"))
         assert keys(standin) == []
-        # 10:40: all ten runs have stalled (B 0/10, min. 10 runs, below 0.90) and C's
-        # incident is 10:40 − 10:05:30 = 2070 s old: both pages are true now.
+        # 10:40: all twenty runs have stalled (B 0/20, below 0.90; while the hour fills M5's
+        # window takes in 09:00 and its minimum of 10 runs doubles to 20) and C's incident is
+        # 10:40 − 10:05:30 = 2070 s old: both pages are true now.
         tick(warehouse, settings, instance, ts("10:40:00"))
         assert sorted(keys(standin)) == [
             "m5_workflow_completion:agent=B:1:fire:1",

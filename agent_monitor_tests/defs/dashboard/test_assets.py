@@ -84,7 +84,7 @@ def test_refreshed_when_an_hour_of_agent_health_is_updated() -> None:
                                                  asset_selection=selection, cursor=first.cursor)
         assert idle.total_requested == 0
         instance.report_runless_asset_event(
-            dg.AssetMaterialization("agent_health", partition="2024-03-01-12:00"))
+            dg.AssetMaterialization("agent_health", partition="2025-03-01-12:00"))
         updated = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                     asset_selection=selection, cursor=idle.cursor)
         assert updated.total_requested == 1

@@ -47,7 +47,8 @@ class Seeded:
         return ingest_path(self.engine, write_jsonl(self.folder / f"batch{self.n_files}.jsonl", events))
 
     def materialize(self, first: str, last: str | None = None,
-                    selection: list[Any] | None = None, as_of: str | None = None) -> dg.ExecuteInProcessResult:
+                    selection: list[Any] | None = None, as_of: str | None = None,
+                    instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
         """Materialize one partition, or one run over the range first..last, built at `as_of`.
 
         `as_of` (RFC 3339) is the moment the build takes as now; by default the wall clock.
@@ -65,6 +66,7 @@ class Seeded:
             resources={"warehouse": Warehouse(url=self.url),
                        "settings": MonitorSettings(path=str(self.folder / "none.yaml")),
                        "clock": Clock(fixed_now=as_of)},
+            instance=instance,
             **kwargs,
         )
         assert result.success

@@ -29,7 +29,8 @@ def ts(clock: str) -> str:
 CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
     (
         # r1 ok flagged 100 ms, r2 error 300 ms; r0 (09:59) and r9 (11:00) are other hours.
-        # p50 = 100 + 0.5·(300−100) = 200; p95 = 100 + 0.95·200 = 290; M4 = 1/2.
+        # p50 = 100 + 0.5·(300−100) = 200; p95 = 100 + 0.95·200 = 290. M4: r1 carries flags,
+        # so a validator ran in the hour and r2 (no flags) is a clean response: M4 = 1/2.
         "counts_latency_tokens",
         [
             response("r0", ts("09:59:59"), latency_ms=5000, status="error"),
@@ -41,28 +42,31 @@ CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
         ],
         H10,
         {"n_responses": 2, "n_error_responses": 1, "n_hallucination_flagged": 1,
-         "m4_hallucination_rate": 0.5, "latency_p50_ms": 200.0, "latency_p95_ms": 290.0,
+         "n_flag_checked": 2, "m4_hallucination_rate": 0.5, "latency_p50_ms": 200.0, "latency_p95_ms": 290.0,
          "n_latency": 2, "input_tokens_sum": 10, "output_tokens_sum": 60, "n_output_tokens": 2,
          "n_confidence": 2, "confidence_sum": 1.4},  # 0.9 + 0.5
     ),
     (
-        # The shadow is flagged and failed: it must not count anywhere but M3.
+        # The shadow is flagged and failed: it must not count anywhere but M3. r1 carries an
+        # empty flags list: checked, nothing found, M4 = 0 / 1.
         "shadow_excluded",
         [
-            response("r1", ts("10:05:00"), latency_ms=100),
+            response("r1", ts("10:05:00"), latency_ms=100, flags=[]),
             response("s1", ts("10:06:00"), latency_ms=900, status="error", deployment="shadow",
                      shadow_of="r1", flags=["hallucination:x"], session_id="s-shadow"),
         ],
         H10,
         {"n_responses": 1, "n_error_responses": 0, "n_hallucination_flagged": 0,
-         "m4_hallucination_rate": 0.0, "latency_p50_ms": 100.0, "n_sessions": 1},
+         "n_flag_checked": 1, "m4_hallucination_rate": 0.0, "latency_p50_ms": 100.0,
+         "n_sessions": 1},
     ),
     (
-        # Nothing reviewed, no late turns, no pairs, no runs: every such rate is NULL, not 0.
+        # Nothing reviewed, no late turns, no pairs, no runs, no response with `flags` (no
+        # validator ran): every such rate is NULL, not 0.
         "zero_denominators_are_null",
         [response("r1", ts("10:05:00"))],
         H10,
-        {"n_reviewed": 0, "m1_divergence": None, "m1_ece": None, "m1_brier": None,
+        {"n_flag_checked": 0, "m4_hallucination_rate": None, "n_reviewed": 0, "m1_divergence": None, "m1_ece": None, "m1_brier": None,
          "n_late_responses": 0, "m2_coherence_ratio": None, "n_shadow_pairs": 0,
          "m3_disagreement_rate": None, "n_runs_ended": 0, "m5_completion_rate": None,
          "n_incidents_recovered": 0, "m6_mttr_seconds": None, "m6_open_incident_age_seconds": None},

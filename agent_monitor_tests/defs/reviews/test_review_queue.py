@@ -14,10 +14,12 @@ from agent_monitor.defs.ingest.assets import raw_events
 from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.defs.reviews.assets import review_queue
 from agent_monitor.defs.reviews.checks import (
+    in_days,
     review_queue_probabilities_in_range,
     review_queue_reviewed_rows_have_verdicts,
     review_queue_rule_samples_below_pi,
     review_queue_sampled_exactly_below_pi,
+    sampled_exactly_below_pi,
 )
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.tables_reviews import review_queue as queue_table
@@ -90,7 +92,10 @@ def test_any_hour_rebuilds_its_whole_day(tmp_path: Path, warehouse_url: str, con
         result = _build(warehouse_url, config_path, instance, partition_key=_key(day))
     assert _queue(warehouse_url) == _expected(day)
     metadata = result.asset_materializations_for_node("review_queue")[0].metadata
-    assert metadata["sampled"].value == 3 and metadata["pending"].value == 3 and metadata["reviewed"].value == 0
+    # The day's figures, and the hour's own: hour 0 has none of the three sampled responses.
+    assert metadata["days_sampled"].value == 3 and metadata["days_pending"].value == 3
+    assert metadata["days_reviewed"].value == 0
+    assert metadata["sampled"].value == 0 and metadata["pending"].value == 0
     assert metadata["by_reason"].value == {"base": 3, "daily_minimum": 2}
     assert "| billing | 3 | 3 | 0 | 0 | 2 |" in metadata["per_agent"].value
     assert all(e.passed for e in result.get_asset_check_evaluations())
@@ -207,12 +212,13 @@ def test_the_sample_check_fails_on_an_item_outside_its_pi(tmp_path: Path, wareho
     ingest_path(engine, write_jsonl(tmp_path / "a.jsonl", _responses(day, IDS)))
     with dg.instance_for_test() as instance:
         _build(warehouse_url, config_path, instance, partition_key=_key(day))
-    assert review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url)).passed
+    the_day = in_days(day, day + timedelta(hours=1))
+    assert sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day).passed
     # evt-8 (a top-up, u 0.231 < π 0.380) recorded with π 0.2 < u: not a sample by its own π.
     with engine.begin() as connection:
         connection.execute(queue_table.update().where(queue_table.c.event_id == "evt-8")
                            .values(inclusion_probability=0.2))
-    result = review_queue_sampled_exactly_below_pi(warehouse=Warehouse(url=warehouse_url))
+    result = sampled_exactly_below_pi(Warehouse(url=warehouse_url), the_day)
     assert not result.passed and result.metadata["examples"].value == ["evt-8"]
 
 

@@ -64,8 +64,9 @@ def test_convert_twice_gives_identical_bytes(data_dir: Path, tmp_path: Path, cap
     assert (tmp_path / "a.jsonl.gz").read_bytes() == (tmp_path / "b.jsonl.gz").read_bytes()
     assert gzip.decompress((tmp_path / "a.jsonl.gz").read_bytes()) == (
         tmp_path / "a.jsonl").read_bytes()
-    # 595 (tau2 fine-tuned airline) + 5556 (tau-bench) + 12 (workflow) + 2 (malformed file)
-    assert len((tmp_path / "a.jsonl").read_bytes().splitlines()) == 595 + 5556 + 12 + 2
+    # 595 (tau2 fine-tuned airline) + 5556 (tau-bench) + 12 (workflow) + 2 (malformed file),
+    # plus one conversation step per run (20 tau2 simulations, 200 tau-bench trajectories)
+    assert len((tmp_path / "a.jsonl").read_bytes().splitlines()) == 595 + 20 + 5556 + 200 + 12 + 2
     err = capsys.readouterr().err
     assert "malformed_spans.jsonl:1: missing_field:traceId" in err
     assert "malformed_spans.jsonl: otel: 2 events, 8 rejected" in err

@@ -25,7 +25,7 @@ def test_file_level_counts(data_dir: Path) -> None:
     assert types == {
         "agent_response": 226,
         "user_message": 136,
-        "workflow_step": 148,
+        "workflow_step": 148 + 20,  # + one "conversation" step per simulation
         "workflow_run": 40,  # started + end for each of the 20 runs
         "escalation": 3,
     }
@@ -50,7 +50,7 @@ def test_first_simulation_by_hand(data_dir: Path) -> None:
              for e in events}
     # Messages (role, turn_idx): a0 u1 a2 u3 a4 t5 a6 u7 a8 t9 a10 u11 a12 u13 a14 t15 a16 u17:
     # 9 responses, 6 user turns, 3 tool steps (turns 4, 8, 14) + run start and end = 20 events.
-    assert len(events) == 20
+    assert len(events) == 21  # + the conversation step
     turns = [(e["event_type"][0], e["turn"]) for e in events if "turn" in e]
     assert turns == [("a", 1), ("u", 2), ("a", 3), ("u", 4), ("a", 5), ("a", 6), ("u", 7),
                      ("a", 8), ("a", 9), ("u", 10), ("a", 11), ("u", 12), ("a", 13), ("a", 14),
@@ -63,6 +63,9 @@ def test_first_simulation_by_hand(data_dir: Path) -> None:
     assert by_id["msg:4"]["latency_ms"] == 2812.38
     assert (by_id["msg:4"]["input_tokens"], by_id["msg:4"]["output_tokens"]) == (3437, 22)
     steps = [e for e in events if e["event_type"] == "workflow_step"]
+    assert (steps[-1]["step_id"], steps[-1]["status"], steps[-1]["agent_id"]) == (
+        "conversation", "succeeded", "gpt-4.1")
+    steps.pop()
     assert [(s["step_id"], s["depends_on"], s["status"]) for s in steps] == [
         ("step:4.0", [], "succeeded"),
         ("step:8.0", ["step:4.0"], "succeeded"),

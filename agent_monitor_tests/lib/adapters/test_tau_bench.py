@@ -27,12 +27,12 @@ def test_whole_file_counts(data_dir: Path) -> None:
     # 1490 user and 2454 assistant messages (the 200 system prompts make no event).
     assert len(grouped) == 200
     types = Counter(e["event_type"] for e in events)
-    assert types == {"agent_response": 2454, "user_message": 1490, "workflow_step": 1164,
+    assert types == {"agent_response": 2454, "user_message": 1490, "workflow_step": 1164 + 200,
                      "workflow_run": 400, "escalation": 48}
     ends = Counter(e["status"] for e in events if e["event_id"].endswith(":run:end"))
     assert ends == {"completed": 84, "failed": 116}
     steps = Counter(e["status"] for e in events if e["event_type"] == "workflow_step")
-    assert steps == {"succeeded": 1091, "failed": 73}
+    assert steps == {"succeeded": 1091 + 200, "failed": 73}  # + 200 conversation steps
 
 
 def test_first_three_trajectories(data_dir: Path) -> None:
@@ -44,9 +44,8 @@ def test_first_three_trajectories(data_dir: Path) -> None:
         1: (8, 15, 8, 1), 2: (6, 5, 0, 0), 3: (5, 11, 7, 0)
     }.items():
         types = Counter(e["event_type"] for e in grouped[location])
-        expected = {"user_message": users, "agent_response": agents, "workflow_run": 2}
-        if tools:
-            expected["workflow_step"] = tools
+        expected = {"user_message": users, "agent_response": agents, "workflow_run": 2,
+                    "workflow_step": tools + 1}  # + the conversation step
         assert types == expected
         failures = [e for e in grouped[location] if e.get("status") == "failed"
                     and e["event_type"] == "workflow_step"]
@@ -71,6 +70,7 @@ def test_task_two_trial_zero_by_hand(data_dir: Path) -> None:
     assert (by_id["msg:1"]["turn"], by_id["msg:2"]["turn"], by_id["msg:6"]["turn"]) == (1, 2, 5)
     # Tool calls at positions 4, 6, 8, 10, 14, 16, 20, each depending on the one before.
     steps = [(e["step_id"], e["depends_on"]) for e in events if e["event_type"] == "workflow_step"]
+    assert steps.pop() == ("conversation", [])  # the agent's step of the run, at its end
     assert steps == [("step:4.0", []), ("step:6.0", ["step:4.0"]), ("step:8.0", ["step:6.0"]),
                      ("step:10.0", ["step:8.0"]), ("step:14.0", ["step:10.0"]),
                      ("step:16.0", ["step:14.0"]), ("step:20.0", ["step:16.0"])]
@@ -82,7 +82,7 @@ def test_task_two_trial_zero_by_hand(data_dir: Path) -> None:
         ("update_reservation_flights", "JG7FMM"), ("update_reservation_flights", "2FBBAH")
     ]
     assert by_id["msg:22"]["agent_version"] == "gpt-4o"
-    assert by_id["msg:22"]["agent_id"] == "airline-agent"
+    assert by_id["msg:22"]["agent_id"] == "gpt-4o"  # the model (file stem), not the domain
     assert "latency_ms" not in by_id["msg:22"]  # no real clock, no latency
 
 

@@ -126,7 +126,28 @@ def test_digest_orders_worst_first_and_escapes() -> None:
     # change: 0.010 - 0.015 = -0.005; M6 has no previous value: "new"
     assert ":large_green_circle: M4 0.010 (-0.005)" in sections[1]
     assert ":red_circle: M6 420 s (new)" in sections[0]
-    assert "since 2025-03-01 08:00 UTC (420 s)" in sections[2]
-    assert "*Review backlog*: 17 pending review items" in sections[3]
+    assert sections[2] == "*Incidents in the period*\nNone fired or resolved."
+    # firing since 08:00 the day before the period's end 09:00: 25 h
+    assert "since 2025-03-01 08:00 UTC, for 25.0 h (420 s)" in sections[3]
+    assert "*Review backlog*: 17 pending review items" in sections[4]
     assert msg.text == ("Agent health digest 2025-03-01 09:00 to 2025-03-02 09:00 UTC: "
-                        "1 critical, 1 ok; 1 firing alerts; 17 pending reviews")
+                        "1 critical, 1 ok; 0 incidents (0 resolved); 1 firing now; 17 pending reviews")
+
+
+def test_predictive_rule_already_past_the_floor_says_so() -> None:
+    rule = RULES.for_agent("billing", "p1_confidence_drift")
+    msg = alert_message(context(
+        "billing", rule=rule, severity="warning", value=-0.08, threshold=-0.05,
+        trend=[0.76, 0.68, 0.60, 0.524], trend_unit="ratio", projected_hours_to_breach=0.0,
+    ), LINKS)
+    text = json.dumps(msg.blocks, ensure_ascii=False)
+    assert "Already below the confidence floor 0.70 (hourly mean 0.524)" in text
+    assert "in about 0.0 h" not in text
+
+
+def test_without_a_trace_template_traces_link_to_the_dashboard_pages() -> None:
+    links = LinkSettings(dashboard_url="http://127.0.0.1:8765/index.html")
+    msg = alert_message(context("billing", trace_ids=["abc123", "a/b"]), links)
+    text = json.dumps(msg.blocks, ensure_ascii=False)
+    assert "<http://127.0.0.1:8765/traces/abc123.html|abc123>" in text
+    assert "<http://127.0.0.1:8765/traces/trace-" in text  # "a/b" is not a safe file name

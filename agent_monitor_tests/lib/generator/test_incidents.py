@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from agent_monitor.lib.cascades.chains import failure_chains
 from agent_monitor.lib.generator import GeneratorSettings, IncidentSpec, generate
+from agent_monitor.lib.generator.ground_truth import GROUND_TRUTH_FILE, GroundTruth
 from agent_monitor_tests.lib.generator.events_io import read_events
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
@@ -32,10 +35,15 @@ SETTINGS = GeneratorSettings(
 
 
 @pytest.fixture(scope="module")
-def events(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("incidents")
     generate(SETTINGS, out)
-    return read_events(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def events(generated: Path) -> list[dict[str, Any]]:
+    return read_events(generated)
 
 
 def _hour(event: dict[str, Any]) -> float:
@@ -197,3 +205,43 @@ def test_cascade_correlates_only_the_named_edge(events: list[dict[str, Any]]) ->
     assert _pearson(events, "retrieval-agent", "billing-agent", 0, 16) > 0.7
     assert _pearson(events, "triage-router", "retrieval-agent", 0, 16) < 0.5
     assert _pearson(events, "billing-agent", "compliance-agent", 0, 16) < 0.5
+
+
+def test_steps_below_a_failed_step_are_recorded_skipped(events: list[dict[str, Any]]) -> None:
+    steps = [e for e in events if e["event_type"] == "workflow_step"]
+    status = {(e["workflow_run_id"], e["step_id"]): e["status"] for e in steps}
+    skipped = [e for e in steps if e["status"] == "skipped" and e.get("error_type") == "upstream_failed"]
+    assert skipped
+    for step in skipped:
+        # At least one dependency did not succeed, and the skipped step never started.
+        assert any(status[(step["workflow_run_id"], d)] != "succeeded" for d in step["depends_on"])
+        assert "started_at" not in step
+
+
+def test_failure_chains_root_the_cascade_upstream(generated: Path, events: list[dict[str, Any]]) -> None:
+    truth = GroundTruth.from_json((generated / GROUND_TRUTH_FILE).read_text())
+    [cascade] = [i for i in truth.incidents if i.kind == "cascade"]
+    upstream, downstream = cascade.agents[0], set(cascade.agents[1:])
+    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in events:
+        if e["event_type"] == "workflow_step":
+            runs[e["workflow_run_id"]].append(e)
+    chains = [c for run_id, steps in runs.items() for c in failure_chains(steps, run_id)]
+
+    def wide_upstream_roots(first: datetime, last: datetime) -> int:
+        return sum(
+            1 for c in chains
+            if c.root_agent_id == upstream and c.blast_radius > 0
+            and downstream <= set(c.affected_agents)
+            and first <= datetime.fromisoformat(c.root_ts) < last
+        )
+
+    during = wide_upstream_roots(cascade.start, cascade.end)
+    before = wide_upstream_roots(truth.start, cascade.start)
+    # The cascade's root failures take the downstream agents' steps with them: many chains
+    # rooted at the upstream agent reach billing during the 6 h span, against a baseline of
+    # 0.5 % failed steps in the 10 h before it.
+    assert during >= 20
+    assert during / 6 > 5 * max(before, 1) / 10
+    # A downstream step that was skipped because its upstream failed is never a root.
+    assert not [c for c in chains if c.root_status == "skipped"]

@@ -135,3 +135,41 @@ def test_c2_carried_by_two_coincidences_is_ok() -> None:
     c2 = next(r for r in rows if r["rule"] == "c2_cascade_risk")
     assert c2["status"] == "ok" and c2["value"] == 1.0
     assert "only 2 bucket(s) had failures of both agents" in c2["reason"]
+
+
+def test_a_filling_hour_is_judged_with_the_hour_before_it() -> None:
+    rules = RuleSet.from_config(parse_config({}))
+    before, now = H - timedelta(hours=1), H + timedelta(minutes=15)
+    # 11:00–12:00: 49 of 50 runs completed. 12:00–12:15: 8 of 10 (0.80 < 0.90, ≥ 10 runs).
+    hours = {before: {"n_runs_ended": 50, "n_runs_completed": 49},
+             H: {"n_runs_ended": 10, "n_runs_completed": 8}}
+    signals = {"p3_acceleration": 1.2, "p3_baseline_hours": 30}
+
+    def m5(filling: datetime | None) -> dict:
+        rows = agent_health_rows(H, "a", hours, signals, [], rules, filling=filling)
+        return next(r for r in rows if r["rule"] == "m5_workflow_completion")
+
+    ended = m5(None)
+    assert (ended["status"], ended["value"], ended["n_samples"]) == ("warning", 0.8, 10)
+    # While filling: (49 + 8) / (50 + 10) = 0.95 over 60 runs, ok, and the reason says why.
+    filling = m5(now)
+    assert (filling["status"], filling["value"], filling["n_samples"]) == ("ok", 0.95, 60)
+    assert filling["reason"].endswith("(with the hour before: this hour is still filling, judged as of 12:15)")
+    p3 = next(r for r in agent_health_rows(H, "a", hours, signals, [], rules, filling=now)
+              if r["rule"] == "p3_turn_acceleration")
+    assert p3["reason"].endswith("(the hour 11:00, the last complete one: this hour is still filling)")
+
+
+def test_a_filling_window_needs_a_minimum_sample_in_proportion() -> None:
+    rules = RuleSet.from_config(parse_config({}))
+    before, now = H - timedelta(hours=1), H + timedelta(minutes=30)
+    # M4 (≥ 100 responses an hour): 40 responses 11:00–12:00 and 61 since, 3 flagged. 101
+    # responses over the two-hour window fall short of 2 × 100: no data, as whole hours of 40
+    # would be. M6 keeps its minimum of one incident: an open incident is a fact.
+    hours = {before: {"n_responses": 40, "n_flag_checked": 40, "n_hallucination_flagged": 0},
+             H: {"n_responses": 61, "n_flag_checked": 61, "n_hallucination_flagged": 3,
+                 "m6_open_incident_age_seconds": 400.0}}
+    rows = {r["rule"]: r for r in agent_health_rows(H, "a", hours, None, [], rules, filling=now)}
+    assert (rows["m4_hallucination_rate"]["status"], rows["m4_hallucination_rate"]["n_samples"]) == ("no_data", 101)
+    assert rows["m4_hallucination_rate"]["reason"].startswith("only 101 primary responses, fewer than the 200 required")
+    assert rows["m6_recovery_time"]["status"] == "critical"

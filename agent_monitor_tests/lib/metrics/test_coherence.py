@@ -208,3 +208,34 @@ def test_dataframe_input_with_missing_lists() -> None:
     # turn 50: early x (1), recent y (50); turn 51 references nothing
     assert [(r.turn, r.early, r.recent) for r in profile.late_responses] == [(50, 1, 1), (51, 0, 0)]
     assert profile.coherence_ratio == 1.0
+
+
+def _flagged(turn: int, flags: list[str]) -> dict[str, Any]:
+    row = agent(turn)
+    row["profile_flags" if len(flags) == 1 else "flags"] = flags
+    return row
+
+
+def test_findings_point_at_their_turns() -> None:
+    rows = [
+        user(1, ["reservation:IFOYYZ", "reservation:IFOYYZ=IFOYYZ"], ["reservation_id"]),
+        agent(2, ["reservation:IFOYWZ", "reservation:IFOYYZ=IFOYWZ"]),
+        agent(3, asks=["reservation_id"]),
+        _flagged(4, ["tool_loop"]), _flagged(5, ["tool_loop"]), agent(6),
+        _flagged(7, ["tool_loop", "repeated_question"]), _flagged(8, ["repeated_question"]),
+    ]
+    profile = session_profile(rows)
+    # The loop at 4-5 is one finding, the one starting at 7 another; each repeat is its own.
+    assert [(f.kind, f.turn, f.detail) for f in profile.findings] == [
+        ("contradicted_fact", 2, "reservation:IFOYYZ: IFOYYZ -> IFOYWZ"),
+        ("reasked_field", 3, "reservation_id"),
+        ("tool_loop", 4, ""),
+        ("repeated_question", 7, ""),
+        ("tool_loop", 7, ""),
+        ("repeated_question", 8, ""),
+    ]
+    assert profile.flag_reasons == (
+        "reasked_field", "contradicted_fact", "tool_loop", "repeated_question")
+    quiet = session_profile(rows, CoherenceFlagRule(flag_tool_loops=False,
+                                                    flag_repeated_questions=False))
+    assert quiet.flag_reasons == ("reasked_field", "contradicted_fact")

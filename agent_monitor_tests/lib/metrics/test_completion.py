@@ -146,6 +146,22 @@ def test_a_response_naming_its_step_counts_its_agent() -> None:
     assert (outcome.outcome, set(outcome.agents)) == ("completed", {"chat"})
 
 
+def test_a_skipped_step_does_not_count_its_agent() -> None:
+    # Step "fetch" of agent "up" failed, so "decide" of agent "down" was skipped: "down" never
+    # ran in the run, whose failure counts against "up" only.
+    events = [
+        run("a", "rx", at(10), "started"),
+        event("s1", "workflow_step", at(10, 1), agent_id="up", workflow_run_id="rx", step_id="fetch",
+              status="failed"),
+        event("s2", "workflow_step", at(10, 1), agent_id="down", workflow_run_id="rx", step_id="decide",
+              status="skipped", depends_on=["fetch"]),
+        run("z", "rx", at(10, 2), "failed"),
+    ]
+    [outcome] = workflow_outcomes(events, epoch(11))
+    assert (outcome.outcome, set(outcome.agents)) == ("failed", {"up"})
+    assert set(completion_by_agent([outcome])) == {"up"}
+
+
 def test_no_runs_is_no_data() -> None:
     assert completion_count([]).completion_rate is None
 

@@ -178,3 +178,52 @@ def test_outcomes_from_events() -> None:
         "A": [("e1", True), ("e2", False), ("e3", True), ("e5", True)],
         "B": [("e6", False), ("e7", False)],
     }
+
+
+def test_replies_after_a_failed_tool_call_are_no_recovery() -> None:
+    # A step fails at 0; three ok replies (10, 20, 30) recover nothing; three succeeded
+    # steps at 40, 50, 60 recover it at 40: recovery time 40 s.
+    outcomes = [
+        (0.0, "s0", False, "workflow_step"),
+        (10.0, "r1", True, "agent_response"),
+        (20.0, "r2", True, "agent_response"),
+        (30.0, "r3", True, "agent_response"),
+        (40.0, "s1", True, "workflow_step"),
+        (45.0, "r4", True, "agent_response"),
+        (50.0, "s2", True, "workflow_step"),
+        (60.0, "s3", True, "workflow_step"),
+    ]
+    incidents, state = recovery_incidents(outcomes)
+    assert [(i.opened_event_id, i.recovered_event_id, i.recovery_s) for i in incidents] == [
+        ("s0", "s1", 40.0)]
+    assert state.open_incident is None
+    # Without the steps the incident is still open.
+    _, open_state = recovery_incidents(outcomes[:4])
+    assert open_state.open_incident is not None and open_state.open_incident.opened_at == 0.0
+
+
+def test_a_failure_of_the_other_kind_restarts_the_run() -> None:
+    outcomes = [
+        (0.0, "s0", False, "workflow_step"),
+        (10.0, "s1", True, "workflow_step"),
+        (20.0, "r1", False, "agent_response"),
+        (30.0, "s2", True, "workflow_step"),
+        (40.0, "s3", True, "workflow_step"),
+        (50.0, "s4", True, "workflow_step"),
+    ]
+    incidents, _ = recovery_incidents(outcomes)
+    assert [(i.recovered_event_id, i.recovery_s) for i in incidents] == [("s2", 30.0)]
+
+
+def test_a_failed_response_recovers_through_steps_too() -> None:
+    # A response fails at 0; a reply at 10 and two succeeded steps at 15 and 25 make three
+    # successes in a row: recovered at 10 (10 s). A failed step is not mended that way (above).
+    outcomes = [
+        (0.0, "r0", False, "agent_response"),
+        (10.0, "r1", True, "agent_response"),
+        (15.0, "s1", True, "workflow_step"),
+        (25.0, "s2", True, "workflow_step"),
+    ]
+    incidents, state = recovery_incidents(outcomes)
+    assert [(i.opened_event_id, i.recovered_event_id, i.recovery_s) for i in incidents] == [("r0", "r1", 10.0)]
+    assert state.open_incident is None

@@ -58,8 +58,14 @@ EDGES = (("triage", "retrieval"), ("retrieval", "billing"), ("billing", "support
         ("c2_cascade_risk:edge=retrieval->billing:2:fire:1", datetime(2026, 1, 6, 11), "cascade", True, "+13:00"),
         # M4 on billing at 17:00 on the 6th: 1 h after the drift started (the cascade ended 11 h before).
         ("m4_hallucination_rate:agent=billing:1:fire:1", datetime(2026, 1, 6, 17), "hallucination_drift", True, "+1:00"),
-        # M7 on billing at 16:30: a side effect of the drift (not an expected rule).
+        # M7 on billing at 16:30: a side effect of the drift (not an expected rule); the cascade
+        # on billing ended 10.5 h before, within M7's 24 h window, but the drift started last.
         ("m7_escalation_rate:agent=billing:1:fire:1", datetime(2026, 1, 6, 16, 30), "hallucination_drift", False, "+0:30"),
+        # M1 on billing at 09:00 on the 6th: 3 h after the cascade ended, inside M1's 24 h
+        # window (+ 2 h grace); not one of the rules a cascade is expected to move.
+        ("m1_confidence_divergence:agent=billing:1:fire:1", datetime(2026, 1, 6, 9), "cascade", False, "+11:00"),
+        # M4 (a 1 h window) on billing 4 h after the cascade ended, before the drift → false page.
+        ("m4_hallucination_rate:agent=billing:1:fire:1", datetime(2026, 1, 6, 10), None, False, None),
         # M4 on billing before anything was injected → false page.
         ("m4_hallucination_rate:agent=billing:1:fire:1", datetime(2026, 1, 5, 10), None, False, None),
     ],

@@ -67,6 +67,9 @@ def test_export_csv_filters_by_agent(
         ("evt-8", "support", "base;daily_minimum"),
     ]
     assert rows[0]["trace_url"] == "https://traces.example/t/tr-7"
+    # What the reviewer judges comes from the response itself (text only with store_text).
+    assert (rows[0]["confidence"], rows[0]["status"], rows[0]["trace_id"]) == ("0.9", "ok", "tr-7")
+    assert (rows[0]["flags"], rows[0]["text"]) == ("", "")
     assert (rows[0]["decision_name"], rows[0]["decision_value"], rows[0]["decision_path"]) == ("refund", "7", "content")
     assert rows[0]["ts"] == (DAY + timedelta(hours=6, minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert (rows[0]["verdict"], rows[0]["reviewer"], rows[0]["note"]) == ("", "", "")
@@ -131,7 +134,7 @@ def test_import_ingests_good_rows_reports_bad_ones_and_is_idempotent(
     out = capsys.readouterr().out
     assert f"{verdicts}:4: unknown event_id 'nope': not a response in the warehouse" in out
     assert f"{verdicts}:5: verdict 'great' is not one of correct, incorrect, unverifiable" in out
-    assert "2 verdicts imported, 0 unchanged, 2 rows rejected" in out
+    assert "2 new verdicts imported, 0 already imported (unchanged, nothing written), 2 rows rejected" in out
 
     reviews = _reviews(warehouse_url)
     assert sorted((r["target_event_id"], r["verdict"], r["reviewer"]) for r in reviews) == [
@@ -145,7 +148,7 @@ def test_import_ingests_good_rows_reports_bad_ones_and_is_idempotent(
 
     # The same file again: both verdicts are already the current ones, nothing is written.
     assert main(args) == 1
-    assert "0 verdicts imported, 2 unchanged, 2 rows rejected" in capsys.readouterr().out
+    assert "0 new verdicts imported, 2 already imported (unchanged, nothing written), 2 rows rejected" in capsys.readouterr().out
     assert _reviews(warehouse_url) == reviews
     assert _ledger(warehouse_url) == [(2, 2, 0)]
     # The generated event file is kept as the audit trail.
@@ -170,4 +173,28 @@ def test_import_of_a_clean_file_exits_zero(
     [only] = _reviews(warehouse_url)
     assert (only["target_event_id"], only["verdict"], only["reviewer"]) == ("evt-4", "unverifiable", None)
     assert only["ts"] == datetime(2026, 1, 1, 10, 0)
-    assert "1 verdicts imported, 0 unchanged, 0 rows rejected" in capsys.readouterr().out
+    assert "1 new verdicts imported, 0 already imported (unchanged, nothing written), 0 rows rejected" in capsys.readouterr().out
+
+
+def test_export_carries_the_response_text_and_flags(tmp_path: Path, warehouse_url: str) -> None:
+    engine = open_warehouse(warehouse_url)
+    ts = (DAY + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    flagged = response("evt-f", ts, agent_id="billing", confidence=0.95, trace_id="tr-f",
+                       text="Your refund of $50 was approved.",
+                       flags=["hallucination:unsupported_claim"], facts_referenced=["order:W1"],
+                       fields_requested=["email"])
+    plain = response("evt-g", ts, agent_id="billing", session_id="s2")
+    ingest_path(engine, write_jsonl(tmp_path / "f.jsonl", [flagged, plain]), store_text=True)
+    rebuild_queue(engine, DAY, DAY + timedelta(hours=1), SETTINGS, now=_now())
+    # Two responses in the day, as many as the daily minimum (2): both are sampled.
+    assert [i["event_id"] for i in pending_items(engine, now=_now())] == ["evt-f", "evt-g"]
+    engine.dispose()
+    out = tmp_path / "todo.jsonl"
+    assert main(["review", "export", "-o", str(out), "--database-url", warehouse_url]) == 0
+    [record, _] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["event_id"] == "evt-f"
+    assert record["text"] == "Your refund of $50 was approved."
+    assert record["flags"] == ["hallucination:unsupported_claim"]
+    assert (record["status"], record["error_type"]) == ("ok", None)
+    assert record["facts_referenced"] == ["order:W1"] and record["fields_requested"] == ["email"]
+    assert (record["confidence"], record["trace_id"]) == (0.95, "tr-f")

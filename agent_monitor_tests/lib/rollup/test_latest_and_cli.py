@@ -26,7 +26,7 @@ def test_metrics_show_prints_rows_of_the_agent(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:4] == ["hour", "agent", "version", "resp"]
     assert len(out) == 2 and "billing" in out[1] and "other" not in "".join(out)
-    # 1 flagged of 2 responses → M4 0.500
+    # 1 flagged of 2 responses (a validator ran in the hour: r1 carries flags) → M4 0.500
     assert "0.500" in out[1]
 
 
