@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, delete, or_, select, update
+from sqlalchemy import ARRAY, Connection, Engine, String, and_, any_, bindparam, case, delete, or_, select, update
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews import day_state
@@ -242,14 +242,23 @@ def _load(
     shadows: list[dict[str, Any]] = []
     reviews: list[dict[str, Any]] = []
     ids = [str(row["event_id"]) for row in primaries]
-    for i in range(0, len(ids), _ID_CHUNK):
-        chunk = ids[i : i + _ID_CHUNK]
+    # PostgreSQL takes every id as one array parameter; SQLite a chunk of bound values at a time.
+    step = len(ids) or 1 if connection.dialect.name == "postgresql" else _ID_CHUNK
+    for i in range(0, len(ids), step):
+        chunk = ids[i : i + step]
         shadows += result_dicts(connection.execute(select(*columns).where(
-            raw_events.c.shadow_of.in_(chunk), raw_events.c.event_type == "agent_response",
+            _among(connection, raw_events.c.shadow_of, chunk), raw_events.c.event_type == "agent_response",
             raw_events.c.deployment == "shadow")))
         reviews += result_dicts(connection.execute(select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
-            raw_events.c.target_event_id.in_(chunk), raw_events.c.event_type == "review")))
+            _among(connection, raw_events.c.target_event_id, chunk), raw_events.c.event_type == "review")))
     return primaries, shadows, reviews
+
+
+def _among(connection: Connection, column: Any, ids: list[str]) -> Any:
+    """column = ANY(:ids) on PostgreSQL (one array parameter), column IN (…) elsewhere."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", value=ids, type_=ARRAY(String())))
+    return column.in_(ids)
 
 
 def _reviewed_select(where: Any) -> Any:
