@@ -48,6 +48,8 @@ def _formats(inputs: list[Path], requested: str) -> list[Format]:
         fmt = detect_format(path) if requested == "auto" else requested
         if fmt == "jsonl":
             raise CommandError(f"{path}: already agent event JSON Lines; ingest it directly")
+        if fmt == "unknown":
+            raise CommandError(f"{path}: not a recognised format (a JSON document that is not OTel, tau-bench or tau2)")
         formats.append(fmt)  # type: ignore[arg-type]
     return formats
 

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: failed: {type(error).__name__}: {error}")
             continue
         print(result.summary())
-        if accepted_nothing(result):
+        if result.unrecognised:
+            failed += 1  # the summary above says why
+        elif accepted_nothing(result):
             failed += 1
             print(f"{path}: failed: nothing accepted from a non-empty input "
                   f"({result.quarantined} quarantined; see quarantined_events)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,7 +89,7 @@ def test_dagster_definitions_validate_fails_with_the_same_message(tmp_path: Path
     completed = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-m", "agent_monitor.definitions"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={**__import__("os").environ, "AGENT_MONITOR_CONFIG": str(config)},
+        env={**os.environ, "AGENT_MONITOR_CONFIG": str(config)},
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, output

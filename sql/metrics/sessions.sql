@@ -4,41 +4,43 @@
 -- escalations count in that hour whenever they happen, up to the build's as-of time. A later
 -- escalation rebuilds that hour: ingestion marks the hour as changed.
 WITH window_pairs AS (
-    SELECT DISTINCT e.agent_id AS agent_id, e.session_id AS session_id
+    SELECT e.agent_id AS agent_id, e.session_id AS session_id, MIN(e.ts_epoch) AS ts_epoch
     FROM raw_events e
     WHERE e.event_type = 'agent_response'
       AND COALESCE(e.deployment, 'primary') <> 'shadow'
       AND e.session_id IS NOT NULL
       AND e.ts >= :start AND e.ts < :end AND e.ts < :as_of
+    GROUP BY e.agent_id, e.session_id
 ),
-firsts AS (
-    SELECT p.agent_id AS agent_id, p.session_id AS session_id,
-           MIN(e.ts) AS first_ts, MIN(e.ts_epoch) AS ts_epoch
-    FROM window_pairs p
-    JOIN raw_events e ON e.session_id = p.session_id AND e.agent_id = p.agent_id
-    WHERE e.event_type = 'agent_response'
-      AND COALESCE(e.deployment, 'primary') <> 'shadow'
-    GROUP BY p.agent_id, p.session_id
-),
+-- The pairs whose first response is in the window: no primary response of the agent in the
+-- session before it (looked up by session, so the read stays bounded by the window's
+-- sessions whatever the history). Their first response is then the window's first one.
 owned AS (
-    SELECT f.agent_id, f.session_id, f.ts_epoch FROM firsts f WHERE f.first_ts >= :start
+    SELECT p.agent_id, p.session_id, p.ts_epoch
+    FROM window_pairs p
+    WHERE NOT EXISTS (
+        SELECT 1 FROM raw_events e
+        WHERE e.session_id = p.session_id
+          AND e.agent_id = p.agent_id
+          AND e.event_type = 'agent_response'
+          AND COALESCE(e.deployment, 'primary') <> 'shadow'
+          AND e.ts < :start
+    )
 ),
-escalated AS (
-    SELECT e.session_id AS session_id,
-           MAX(CASE WHEN e.kind = 'handoff_request' THEN 1 ELSE 0 END) AS handoff,
-           MAX(CASE WHEN e.kind = 'abandon' THEN 1 ELSE 0 END) AS abandon
-    FROM raw_events e
-    WHERE e.event_type = 'escalation'
-      AND e.session_id IN (SELECT session_id FROM owned)
-      AND e.ts < :as_of
-    GROUP BY e.session_id
+-- Each owned session's escalations up to the build's as-of time, looked up by session.
+flagged AS (
+    SELECT o.agent_id, o.ts_epoch,
+           (SELECT MAX(CASE WHEN x.kind = 'handoff_request' THEN 1 ELSE 0 END) FROM raw_events x
+            WHERE x.session_id = o.session_id AND x.event_type = 'escalation' AND x.ts < :as_of) AS handoff,
+           (SELECT MAX(CASE WHEN x.kind = 'abandon' THEN 1 ELSE 0 END) FROM raw_events x
+            WHERE x.session_id = o.session_id AND x.event_type = 'escalation' AND x.ts < :as_of) AS abandon
+    FROM owned o
 )
 SELECT {hour_o} AS hour_epoch,
        o.agent_id AS agent_id,
        '' AS agent_version,
        COUNT(*) AS n_sessions,
-       COALESCE(SUM(x.handoff), 0) AS n_handoff_sessions,
-       COALESCE(SUM(x.abandon), 0) AS n_abandon_sessions
-FROM owned o
-LEFT JOIN escalated x ON x.session_id = o.session_id
+       COALESCE(SUM(o.handoff), 0) AS n_handoff_sessions,
+       COALESCE(SUM(o.abandon), 0) AS n_abandon_sessions
+FROM flagged o
 GROUP BY 1, 2

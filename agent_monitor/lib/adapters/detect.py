@@ -14,7 +14,8 @@ from agent_monitor.lib.adapters.common import MAX_RAW_BYTES, AdapterReject, reje
 from agent_monitor.lib.adapters.pairing import tau2_primary_for
 from agent_monitor.lib.ingest.records import SourceRecord
 
-Format = Literal["jsonl", "otel", "tau-bench", "tau2"]
+Format = Literal["jsonl", "otel", "tau-bench", "tau2", "unknown"]
+# The formats a reader exists for; "unknown" is a multi-line JSON object none of them reads.
 FORMATS: tuple[Format, ...] = ("jsonl", "otel", "tau-bench", "tau2")
 PEEK_BYTES = 256 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -66,6 +67,8 @@ def detect_format(path: Path) -> Format:
             return "otel"  # one span batch longer than the peek
         if any(marker in head for marker in TAU2_MARKERS):
             return "tau2"
+        if first_line.strip() == b"{":
+            return "unknown"  # one pretty-printed object of no known kind: not lines of events
     return "jsonl"
 
 

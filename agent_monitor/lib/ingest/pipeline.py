@@ -2,9 +2,11 @@
 
 For every source, `lines_read = accepted + duplicates + quarantined` holds at every commit:
 each batch's events, quarantine rows, touched hours and ledger counts are written in one
-transaction. A file seen before with the same checksum is skipped; a plain file that grew
-by appending is read from where the last ingestion stopped; any other change is read in
-full, and the events already present count as duplicates, so only new events are added.
+transaction. One bad line never stops the file (`batch.py`); only a warehouse failure does,
+and the re-run then counts what was committed as duplicates. A file seen before with the
+same checksum is skipped; a plain file that grew by appending is read from where the last
+ingestion stopped; any other change is read in full, and the events already present count
+as duplicates, so only new events are added.
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ class IngestResult(Counts):
     source_format: str
     ingest_id: int | None = None
     skipped_unchanged: bool = False
+    # Set when the file is no format ingestion reads: why (the ledger row says `unrecognised`).
+    unrecognised: str | None = None
 
     def summary(self) -> str:
         if self.skipped_unchanged:
             return f"{self.source}: unchanged since last ingestion, skipped"
+        if self.unrecognised:
+            return f"{self.source}: {self.unrecognised}"
         reasons = ", ".join(f"{r}×{n}" for r, n in self.reasons.most_common())
         return (
             f"{self.source} ({self.source_format}): read {self.lines_read}, "
@@ -66,6 +72,9 @@ def ingest_path(
         result = IngestResult(source=source, source_format=source_format)
         if plan is None:
             result.skipped_unchanged = True
+            return result
+        if source_format == "unknown":
+            _record_unrecognised(engine, result, plan)
             return result
         records = _records(path, source_format, plan)
         _ingest_records(engine, result, plan, records, store_text=store_text, batch_size=batch_size)
@@ -163,6 +172,24 @@ def _ingest_records(
         store.update_ledger_entry(connection, result.ingest_id, {"status": "complete", "finished_at": store.utcnow()})
     with engine.begin() as connection:
         store.refresh_statistics(connection, result.accepted)
+
+
+UNRECOGNISED = (
+    "not a recognised format: one JSON document that is not OTel, tau-bench or tau2, "
+    "and not JSON Lines of events; nothing read"
+)
+
+
+def _record_unrecognised(engine: Engine, result: IngestResult, plan: _Plan) -> None:
+    """A file no reader understands is reported as such (SPEC §8), not quarantined line by line."""
+    now = store.utcnow()
+    result.unrecognised = UNRECOGNISED
+    with engine.begin() as connection:
+        result.ingest_id = store.create_ledger_entry(connection, {
+            "source": result.source, "source_format": result.source_format, "checksum": plan.checksum,
+            "size_bytes": plan.size, "start_offset": plan.start_offset, "first_location": plan.first_location,
+            "status": "unrecognised", "error": UNRECOGNISED, "started_at": now, "finished_at": now,
+        })
 
 
 def _record_failure(engine: Engine, ingest_id: int, error: Exception) -> None:

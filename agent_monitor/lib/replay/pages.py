@@ -21,6 +21,9 @@ from agent_monitor.lib.alerting.catalogue import CATALOGUE
 from agent_monitor.lib.generator.ground_truth import IncidentTruth
 
 GRACE = timedelta(hours=2)
+# The rules the passage of time alone can breach: once a log ends, silence ages an open
+# incident (M6) and stalls an open run (M5) as it would in production.
+SILENCE_RULES = frozenset({"m5_workflow_completion", "m6_recovery_time"})
 BASELINE_WINDOW_HOURS = 168  # P2 and P3: a window of baseline hours, judged hour by hour
 
 
@@ -109,6 +112,12 @@ def match_pages(
         owners = sorted((i for i in incidents if belongs(page, i, edges)), key=lambda i: _naive(i.start))
         out.append(PageMatch(page, owners[-1] if owners else None))
     return out
+
+
+def after_the_log(match: PageMatch, log_end: datetime) -> bool:
+    """A page no incident explains, about what silence did once the traffic ended: an open
+    incident or run left by the last events of the log (not a page about the traffic)."""
+    return match.incident is None and match.page.rule in SILENCE_RULES and match.page.sent_at >= log_end
 
 
 def first_pages(matches: Iterable[PageMatch], incidents: Sequence[IncidentTruth]) -> list[PageMatch | None]:

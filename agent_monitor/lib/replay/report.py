@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from agent_monitor.lib.generator.ground_truth import GroundTruth
-from agent_monitor.lib.replay.pages import Page, first_pages, match_pages
+from agent_monitor.lib.replay.pages import Page, after_the_log, first_pages, match_pages
 
 
 def lead_text(lead: timedelta) -> str:
@@ -38,9 +38,15 @@ def report_lines(
         for match in own:
             mark = "expected" if match.expected else "side effect"
             lines.append(f"    {lead_text(match.lead or timedelta())} {match.page.rule} on {match.page.scope} ({mark})")
-    false = [m for m in matches if m.incident is None]
+    end = _naive(truth.end)
+    ended = [m for m in matches if after_the_log(m, end)]
+    false = [m for m in matches if m.incident is None and m not in ended]
     lines.append(f"false pages (no injected incident): {len(false)}")
     lines += [f"    {m.page.sent_at:%m-%d %H:%M} {m.page.rule} on {m.page.scope}" for m in false]
+    if ended:
+        lines.append(f"pages after the log ended at {end:%m-%d %H:%M} (silence ages what its last events "
+                     f"left open): {len(ended)}")
+        lines += [f"    {m.page.sent_at:%m-%d %H:%M} {m.page.rule} on {m.page.scope}" for m in ended]
     if differences is not None:
         if differences:
             lines.append(f"tables differing from a one-run backfill of the same events: {len(differences)}")
@@ -49,3 +55,7 @@ def report_lines(
         else:
             lines.append("every table equals a one-run backfill of the same events")
     return lines
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, delete, or_, select, update
+from sqlalchemy import ARRAY, Connection, Engine, String, and_, any_, bindparam, case, delete, or_, select, update
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews import day_state
@@ -48,6 +48,7 @@ _RESPONSE_COLUMNS = (
 _REVIEW_COLUMNS = ("event_id", "ts", "target_event_id", "verdict", "reviewer", "ingest_id",
                    "source_location")
 HOUR = timedelta(hours=1)
+_ID_CHUNK = 1000
 _TOP_UP_REASONS = (DAILY_MINIMUM, REVIEWED_OUTSIDE_SAMPLE)
 
 
@@ -227,29 +228,40 @@ def day_queue(
 def _load(
     connection: Connection, day_start: datetime, day_end: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The days' primary responses, their shadows and their reviews (whenever those arrived).
+    """The window's primary responses, their shadows and their reviews (whenever those arrived).
 
-    Shadows and reviews are read through their primary (a join on shadow_of / target_event_id
-    from the days' primaries), so each read is bounded by the days, not by the table's size.
+    Shadows and reviews are looked up by their primaries' ids (the shadow_of and
+    target_event_id indexes), a chunk of ids at a time, so each read is bounded by the
+    window's responses whatever the size of the table (a join let the planner scan every
+    response of the table).
     """
-    primary = raw_events.alias("p")
-    in_days = and_(primary.c.event_type == "agent_response", primary.c.ts >= day_start, primary.c.ts < day_end,
-                   or_(primary.c.deployment.is_(None), primary.c.deployment != "shadow"))
+    is_primary = or_(raw_events.c.deployment.is_(None), raw_events.c.deployment != "shadow")
     columns = [raw_events.c[name] for name in _RESPONSE_COLUMNS]
     primaries = result_dicts(connection.execute(
-        select(*[primary.c[name] for name in _RESPONSE_COLUMNS]).where(in_days)
-        .order_by(primary.c.ts, primary.c.event_id)
+        select(*columns).where(raw_events.c.event_type == "agent_response", raw_events.c.ts >= day_start,
+                               raw_events.c.ts < day_end, is_primary)
+        .order_by(raw_events.c.ts, raw_events.c.event_id)
     ))
-    shadows = result_dicts(connection.execute(
-        select(*columns).select_from(raw_events.join(primary, raw_events.c.shadow_of == primary.c.event_id))
-        .where(in_days, raw_events.c.event_type == "agent_response", raw_events.c.deployment == "shadow")
-    ))
-    reviews = result_dicts(connection.execute(
-        select(*[raw_events.c[name] for name in _REVIEW_COLUMNS])
-        .select_from(raw_events.join(primary, raw_events.c.target_event_id == primary.c.event_id))
-        .where(in_days, raw_events.c.event_type == "review")
-    ))
+    shadows: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
+    ids = [str(row["event_id"]) for row in primaries]
+    # PostgreSQL takes every id as one array parameter; SQLite a chunk of bound values at a time.
+    step = len(ids) or 1 if connection.dialect.name == "postgresql" else _ID_CHUNK
+    for i in range(0, len(ids), step):
+        chunk = ids[i : i + step]
+        shadows += result_dicts(connection.execute(select(*columns).where(
+            _among(connection, raw_events.c.shadow_of, chunk), raw_events.c.event_type == "agent_response",
+            raw_events.c.deployment == "shadow")))
+        reviews += result_dicts(connection.execute(select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
+            _among(connection, raw_events.c.target_event_id, chunk), raw_events.c.event_type == "review")))
     return primaries, shadows, reviews
+
+
+def _among(connection: Connection, column: Any, ids: list[str]) -> Any:
+    """column = ANY(:ids) on PostgreSQL (one array parameter), column IN (…) elsewhere."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", value=ids, type_=ARRAY(String())))
+    return column.in_(ids)
 
 
 def _reviewed_select(where: Any) -> Any:

@@ -29,6 +29,21 @@ NO_FINDINGS = session_profile([])
 def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
     """Per hour × agent × version: late responses, Σearly, Σrecent, sessions with late turns.
 
+    Computed in the database (sql/metrics/m2.<dialect>.sql): each hour sees its sessions
+    through their events in [hour − 24 h, hour end), as `m2_by_hour_profiled` does in Python.
+    """
+    out: dict[Key, dict[str, Any]] = {}
+    for row in run_query(connection, "m2", start, end, since=start - LOOKBACK):
+        out[(hour_from_epoch(row["hour_epoch"]), str(row["agent_id"]), str(row["agent_version"]))] = {
+            name: int(row[name] or 0)
+            for name in ("n_late_responses", "m2_early_refs", "m2_recent_refs", "n_late_sessions")
+        }
+    return out
+
+
+def m2_by_hour_profiled(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
+    """M2 as the session profiler computes it, session by session in Python (the reference).
+
     Each hour profiles its sessions from their events in [hour − 24 h, hour end), so the
     figures of an hour never depend on events after it or more than 24 h before it.
     """

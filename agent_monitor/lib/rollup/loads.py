@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, column, func, inspect, select, table
+from sqlalchemy import Column, Connection, column, exists, func, inspect, select, table
 
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
@@ -130,7 +130,9 @@ def reviewed_window_responses(
     connection: Connection, start: datetime, end: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Primary responses in [start, end) with a confidence and a review, and their reviews."""
-    reviewed = select(ev.c.target_event_id).where(ev.c.event_type == "review")
+    # Reviewed: a review targets the response (looked up by target, whatever the table's size).
+    review = ev.alias("review")
+    reviewed = exists().where(review.c.target_event_id == ev.c.event_id, review.c.event_type == "review")
     responses = _dicts(
         connection,
         select(
@@ -148,7 +150,7 @@ def reviewed_window_responses(
             ev.c.confidence.is_not(None),
             ev.c.ts >= start,
             ev.c.ts < end,
-            ev.c.event_id.in_(reviewed),
+            reviewed,
         ),
     )
     reviews: list[dict[str, Any]] = []

@@ -62,3 +62,24 @@ def test_ingest_exits_non_zero_when_a_non_empty_file_gives_nothing(tmp_path: Pat
     database = f"sqlite:///{tmp_path / 'w.db'}"
     assert main(["ingest", str(path), "--database-url", database]) == 1
     assert "nothing accepted" in capsys.readouterr().out
+
+
+def test_a_document_of_no_known_format_is_reported_not_quarantined(
+    warehouse_engine: Engine, tmp_path: Path, capsys
+) -> None:
+    from sqlalchemy import func, select
+
+    from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, quarantined_events
+
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{\n  "name": "not events",\n  "items": [1, 2]\n}\n')
+    assert detect_format(path) == "unknown"
+    result = ingest_path(warehouse_engine, path)
+    assert (result.unrecognised is not None, result.lines_read, result.quarantined) == (True, 0, 0)
+    with warehouse_engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(quarantined_events)).scalar_one() == 0
+        ledger = connection.execute(select(ingestion_ledger.c.status, ingestion_ledger.c.error)).one()
+    assert ledger.status == "unrecognised" and ledger.error.startswith("not a recognised format")
+    url = str(warehouse_engine.url.render_as_string(hide_password=False))
+    assert main(["ingest", str(path), "--database-url", url]) == 1
+    assert "not a recognised format" in capsys.readouterr().out

@@ -51,3 +51,19 @@ def test_failures_apply_to_the_next_n_calls_only(standin: SlackStandIn, client: 
         assert error.value.response.status_code == 500
     assert client.chat_postMessage(channel=CHANNEL, text="x")["ok"] is True
     assert [outcome for _, outcome, _ in standin.calls] == ["server_error", "server_error", "ok"]
+
+
+def test_hang_drops_the_request_unposted_and_late_accept_posts_it_after_the_delay(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    import time
+
+    standin.fail_next(1, "hang", delay=0.8)
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel=CHANNEL, text="hung")  # client timeout 0.5 s
+    standin.fail_next(1, "late_accept", delay=0.8)
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel=CHANNEL, text="late")
+    assert standin.messages == []  # nothing yet: the late one lands at 0.8 s
+    time.sleep(1.0)
+    assert [m["text"] for m in standin.messages] == ["late"]

@@ -67,20 +67,28 @@ def test_a_restart_mid_ingest_fails_the_run_and_the_re_run_resumes_without_loss(
             if accepted >= 2_000:
                 break
             time.sleep(0.02)
-        # What a restart does to clients: every open connection of the ingesting process is cut.
-        with admin.connect() as connection:
-            cut = connection.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'am_mid_ingest'"
-            )).scalar_one()
+        # What a restart does to clients: every open connection of the ingesting process is
+        # cut, again and again until the process gives up (a connection cut while idle in the
+        # pool is replaced by the pre-ping; one cut inside a transaction fails the run).
+        cut = 0
+        while process.poll() is None and time.monotonic() < deadline:
+            with admin.connect() as connection:
+                cut += connection.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'am_mid_ingest'"
+                )).scalar_one()
+            time.sleep(0.05)
         _, err = process.communicate(timeout=120)
     finally:
         admin.dispose()
     assert cut >= 1
-    assert process.returncode != 0 and "OperationalError" in err  # the warehouse failing stops the run
+    assert process.returncode != 0 and ("OperationalError" in err or "InterfaceError" in err), err[-2000:]
     with engine.connect() as connection:
         failed = connection.execute(select(ingestion_ledger)).one()
         stored = connection.execute(select(func.count()).select_from(raw_events)).scalar_one()
-    assert failed.status == "failed" and 2_000 <= failed.accepted < n_good
+    # `failed`, or still `running` when the failure could not be written either (the next
+    # ingestion resolves it).
+    assert failed.status in ("failed", "running") and 2_000 <= failed.accepted < n_good
     assert stored == failed.accepted  # what the ledger says was committed, and nothing more
 
     again = ingest_path(engine, path)

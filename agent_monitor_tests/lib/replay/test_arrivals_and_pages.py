@@ -9,7 +9,7 @@ import pytest
 
 from agent_monitor.lib.generator.ground_truth import GroundTruth, IncidentTruth
 from agent_monitor.lib.replay.arrivals import deliveries
-from agent_monitor.lib.replay.pages import first_pages, match_pages, parse_page
+from agent_monitor.lib.replay.pages import after_the_log, first_pages, match_pages, parse_page
 from agent_monitor.lib.replay.report import lead_text, report_lines
 from agent_monitor_tests.events import response, review, write_jsonl
 
@@ -98,3 +98,18 @@ def test_repeats_and_resolves_are_not_matched_and_first_pages_are_per_incident()
     assert "    first page +1:30: p2_entropy_shift on agent=billing" in lines
     assert "false pages (no injected incident): 0" in lines
     assert lines[-1] == "every table equals a one-run backfill of the same events"
+
+
+def test_pages_about_silence_after_the_log_ended_are_told_apart() -> None:
+    end = datetime(2026, 1, 8)
+    pages = [
+        # M6 on triage 5 min after the last event: an incident its last events left open.
+        parse_page("m6_recovery_time:agent=triage:1:fire:1", datetime(2026, 1, 8, 0, 5)),
+        # M1 after the end is not about silence: still a false page.
+        parse_page("m1_confidence_divergence:agent=triage:1:fire:1", datetime(2026, 1, 8, 6, 5)),
+        # M6 during the traffic: a false page.
+        parse_page("m6_recovery_time:agent=triage:2:fire:1", datetime(2026, 1, 7, 23, 30)),
+    ]
+    matches = match_pages(pages, INCIDENTS, EDGES)
+    assert [(m.page.rule, m.page.sent_at.hour, after_the_log(m, end)) for m in matches] == [
+        ("m6_recovery_time", 23, False), ("m6_recovery_time", 0, True), ("m1_confidence_divergence", 6, False)]

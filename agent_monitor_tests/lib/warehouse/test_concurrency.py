@@ -81,8 +81,16 @@ def test_concurrent_rebuilds_of_one_day_of_the_review_queue_wait_for_each_other(
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    # Each build replaces the whole day with the same rows: one build's worth remains.
-    alone = rebuild_queue(warehouse_engine, hours[0], hours[0] + timedelta(hours=1), settings, now=now)
-    with warehouse_engine.connect() as connection:
-        stored = connection.execute(select(func.count()).select_from(review_queue)).scalar_one()
-    assert stored == len(alone.rows) > 0
+    # What the concurrent builds left is what builds one after the other give.
+    concurrent = _queue_rows(warehouse_engine)
+    for hour in hours:
+        rebuild_queue(warehouse_engine, hour, hour + timedelta(hours=1), settings, now=now)
+    assert _queue_rows(warehouse_engine) == concurrent
+    assert len(concurrent) > 0
+
+
+def _queue_rows(engine: Engine) -> list[tuple[object, ...]]:
+    columns = [review_queue.c[n] for n in ("event_id", "hour", "inclusion_probability", "status")]
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns).order_by(review_queue.c.event_id)).all()
+    return [(r[0], r[1], round(r[2], 12), r[3]) for r in rows]
