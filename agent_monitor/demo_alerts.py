@@ -110,26 +110,32 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     """Which injected incident produced which alerts (ground_truth.json of the generator)."""
     if ground_truth is None or not ground_truth.exists():
         return
-    from agent_monitor.lib.generator.ground_truth import GroundTruth, alert_agents, incident_of
-    from agent_monitor.lib.replay.pages import linger
+    from agent_monitor.lib.generator.ground_truth import GroundTruth
+    from agent_monitor.lib.replay.pages import belongs, parse_page
 
     truth = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8"))
     with engine.connect() as connection:
         rows = [dict(r) for r in connection.execute(select(alerts)).mappings()]
-    matched: set[tuple[str, str, int]] = set()
+    # The replay's rule (lib/replay/pages.py): within the rule's window after the incident,
+    # M5 also on upstream agents; of several incidents, the one that started last.
+    owner: dict[tuple[str, str, int], Any] = {}
+    for row in rows:
+        page = parse_page(f"{row['rule']}:{row['scope_key']}:{row['episode']}:fire:1", row["first_seen"])
+        owners = [i for i in truth.incidents if belongs(page, i, truth.edges)]
+        if owners:
+            owner[(row["rule"], row["scope_key"], row["episode"])] = max(owners, key=lambda i: i.start)
+    matched = set(owner)
     print("\n   injected incidents (ground truth) and the alerts they produced:")
     for incident in truth.incidents:
         expected = set(incident.expected.get("rules", []))
         found = []
         for row in sorted(rows, key=lambda r: r["first_seen"]):
-            when = row["first_seen"]
-            if incident_of([incident], alert_agents(row["agent_id"], row["scope"]), when,
-                           after=linger(row["rule"])):
-                matched.add((row["rule"], row["scope_key"], row["episode"]))
-                metric = CATALOGUE[row["rule"]].metric
-                mark = "expected" if metric in expected else "side effect"
-                found.append(f"{row['rule']} on {row['scope_key']} at {when:%m-%d %H:%M} "
-                             f"({mark}; {delivery_label(row)})")
+            if owner.get((row["rule"], row["scope_key"], row["episode"])) is not incident:
+                continue
+            metric = CATALOGUE[row["rule"]].metric
+            mark = "expected" if metric in expected else "side effect"
+            found.append(f"{row['rule']} on {row['scope_key']} at {row['first_seen']:%m-%d %H:%M} "
+                         f"({mark}; {delivery_label(row)})")
         print(f"   - {incident.kind} on {', '.join(incident.agents)} "
               f"{incident.start:%m-%d %H:%M} → {incident.end:%m-%d %H:%M} "
               f"(expects {', '.join(sorted(expected)) or 'n/a'}):")
