@@ -44,7 +44,7 @@ PLAIN_COLUMNS = (
     "has_hallucination_flag", "output_entropy", "hedging_rate", "repeated_trigram_rate",
     "kind", "target_event_id", "verdict",
 )
-JSON_COLUMNS = ("facts_referenced", "fields_requested", "facts_provided", "fields_provided", "flags")
+JSON_COLUMNS = ("facts_referenced", "fields_requested", "facts_provided", "fields_provided", "flags", "attributes")
 DAY = timedelta(days=1)
 
 
@@ -161,7 +161,7 @@ def m2(con: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
 
 
 ZERO_COUNTS = (
-    "n_error_responses", "n_hallucination_flagged", "n_late_responses", "n_late_sessions",
+    "n_error_responses", "n_hallucination_flagged", "n_flag_checked", "n_late_responses", "n_late_sessions",
     "m2_early_refs", "m2_recent_refs", "n_shadow_pairs", "n_shadow_disagreements", "n_confidence",
     "n_entropy", "n_hedging", "n_trigram", "n_output_tokens", "n_latency",
 )
@@ -223,7 +223,7 @@ def agent_hour(con: Any, start: datetime, end: datetime, as_of: datetime) -> lis
             LEFT JOIN peer_m2_hour m USING (hour_epoch, agent_id, agent_version)
         )
         SELECT *,
-               {_ratio_sql('n_hallucination_flagged', 'n_responses')} AS m4_hallucination_rate,
+               {_ratio_sql('n_hallucination_flagged', 'n_flag_checked')} AS m4_hallucination_rate,
                {_ratio_sql('m2_early_refs', 'm2_recent_refs')} AS m2_coherence_ratio,
                {_ratio_sql('n_shadow_disagreements', 'n_shadow_pairs')} AS m3_disagreement_rate,
                {_ratio_sql('n_handoff_sessions', 'n_sessions')} AS m7_escalation_rate,
