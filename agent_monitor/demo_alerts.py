@@ -111,7 +111,7 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     if ground_truth is None or not ground_truth.exists():
         return
     from agent_monitor.lib.generator.ground_truth import GroundTruth
-    from agent_monitor.lib.replay.pages import belongs, parse_page
+    from agent_monitor.lib.replay.pages import Page, belongs
 
     truth = GroundTruth.from_json(ground_truth.read_text(encoding="utf-8"))
     with engine.connect() as connection:
@@ -120,7 +120,7 @@ def _compare(engine: Engine, ground_truth: Path | None) -> None:
     # M5 also on upstream agents; of several incidents, the one that started last.
     owner: dict[tuple[str, str, int], Any] = {}
     for row in rows:
-        page = parse_page(f"{row['rule']}:{row['scope_key']}:{row['episode']}:fire:1", row["first_seen"])
+        page = Page(row["alert_key"], row["rule"], row["scope_key"], row["episode"], "fire", row["first_seen"])
         owners = [i for i in truth.incidents if belongs(page, i, truth.edges)]
         if owners:
             owner[(row["rule"], row["scope_key"], row["episode"])] = max(owners, key=lambda i: i.start)

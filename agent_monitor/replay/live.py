@@ -49,7 +49,6 @@ class ReplaySettings:
     links: dict[str, str] | None = None  # the `links` config section; default: loopback pages
     logs_name: str = "logs"  # the generated logs go to `folder / logs_name`
     base_config: Path | None = None  # settings the replay's own (landing, Slack, …) add to
-    checks: bool = False  # run the asset checks with every build
 
 
 @dataclass
@@ -134,8 +133,7 @@ def run_replay(
         with SlackStandIn(token=TOKEN) as standin, _instance(instance) as dagster:
             result.config_path = _config(settings, standin)
             monitor = MonitorSettings(path=str(result.config_path))
-            loop = Loop(defs, dagster, Warehouse(url=url), monitor, landing, list(pending),
-                        checks=settings.checks)
+            loop = Loop(defs, dagster, Warehouse(url=url), monitor, landing, list(pending))
             end = settings.start + settings.hours * HOUR
             times = tick_times(settings.start, end, [d.at for d in pending], settings.tick_minutes)
             log(f"replaying {len(pending)} files over {len(times)} ticks "

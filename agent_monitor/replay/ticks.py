@@ -40,7 +40,6 @@ class Loop:
     built_partitions: int = 0
     seconds: Counter[str] = field(default_factory=Counter)  # per step of the tick
     hourly_keys: list[dg.AssetKey] = field(default_factory=list)
-    checks: bool = False  # run the asset checks with every build, as a UI backfill does
 
     def tick(self, now: datetime) -> None:
         """Deliver what has arrived by `now`, then run each sensor and what it asks for."""
@@ -94,8 +93,7 @@ class Loop:
         for first, last, keys in _runs(requested):
             started = time.perf_counter()
             result = build_window(self.defs, self.instance, first, last, warehouse=self.warehouse,
-                                  settings=self.settings, selection=keys, quiet=True, clock=clock,
-                                  checks=self.checks)
+                                  settings=self.settings, selection=keys, quiet=True, clock=clock)
             self.seconds["build"] += time.perf_counter() - started
             self.runs += 1
             self.built_partitions += len(keys) * int((last - first) / HOUR + 1)

@@ -104,13 +104,12 @@ def alert_agents(agent_id: str, scope: str) -> set[str]:
 
 
 def incident_of(
-    incidents: Iterable[IncidentTruth], agents: set[str], started: datetime,
-    after: timedelta = MATCH_AFTER,
+    incidents: Iterable[IncidentTruth], agents: set[str], started: datetime
 ) -> IncidentTruth | None:
     """The first injected incident an alert belongs to: it names one of the alert's agents,
-    and the alert started (naive UTC) between the incident's start and `after` its end."""
+    and the alert started (naive UTC) between the incident's start and MATCH_AFTER after its end."""
     for incident in incidents:
-        begin, end = _naive(incident.start), _naive(incident.end) + after
+        begin, end = _naive(incident.start), _naive(incident.end) + MATCH_AFTER
         if agents & set(incident.agents) and begin <= started <= end:
             return incident
     return None

@@ -15,6 +15,7 @@ from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, quarantined_events, raw_events
 from agent_monitor_tests.conftest import POSTGRES_URL
 from agent_monitor_tests.events import response, write_jsonl
+from agent_monitor_tests.lib.ingest.progress import wait_until_accepted
 
 
 def test_ingestion_survives_the_server_dropping_every_connection(postgres_url: str, tmp_path: Path) -> None:
@@ -60,13 +61,8 @@ def test_a_restart_mid_ingest_fails_the_run_and_the_re_run_resumes_without_loss(
     process = subprocess.Popen([sys.executable, "-c", _INGEST, app, str(path)], stderr=subprocess.PIPE, text=True)
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
+        wait_until_accepted(engine, 2_000)
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                accepted = connection.execute(select(func.sum(ingestion_ledger.c.accepted))).scalar() or 0
-            if accepted >= 2_000:
-                break
-            time.sleep(0.02)
         # What a restart does to clients: every open connection of the ingesting process is
         # cut, again and again until the process gives up (a connection cut while idle in the
         # pool is replaced by the pre-ping; one cut inside a transaction fails the run).

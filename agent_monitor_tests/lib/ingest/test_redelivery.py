@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -18,6 +17,7 @@ from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, quarantined_events, raw_events
 from agent_monitor_tests.events import response
+from agent_monitor_tests.lib.ingest.progress import wait_until_accepted
 
 
 def _count(engine: Engine, table) -> int:  # noqa: ANN001
@@ -88,13 +88,7 @@ def test_a_run_killed_mid_file_is_resumed_by_the_next_ingestion(warehouse_url: s
     engine = open_warehouse(warehouse_url)
     process = subprocess.Popen([sys.executable, "-c", _INGEST, warehouse_url, str(path)])
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                accepted = connection.execute(select(func.sum(ingestion_ledger.c.accepted))).scalar() or 0
-            if accepted >= 2_000:
-                break
-            time.sleep(0.02)
+        wait_until_accepted(engine, 2_000)
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=30)
