@@ -24,13 +24,14 @@ from sqlalchemy import ARRAY, Connection, Engine, String, and_, any_, bindparam,
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews import day_state
+from agent_monitor.lib.reviews.draws import hour_draws
 from agent_monitor.lib.reviews.selection import (
     DAILY_MINIMUM,
     REVIEWED_OUTSIDE_SAMPLE,
     CriticalPaths,
     Sampled,
     day_of,
-    rule_samples,
+    default_critical_paths,
     select_queue,
 )
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
@@ -117,22 +118,20 @@ def _build_day(
     # One rebuild of the queue at a time: a concurrent one waits here instead of colliding.
     lock_table_for_rebuild(connection, review_queue.name)
     hours, marks = day_state.hours_to_read(connection, day, window)
-    primaries: list[dict[str, Any]] = []
-    shadows: list[dict[str, Any]] = []
-    reviews: list[dict[str, Any]] = []
-    for lo, hi in _ranges(hours):
-        p, s, r = _load(connection, lo, hi)
-        primaries, shadows, reviews = primaries + p, shadows + s, reviews + r
-    sampled, left_out = rule_samples(primaries, shadows, settings, critical_paths)
+    draws = hour_draws(connection, _ranges(hours), settings, critical_paths or default_critical_paths)
+    reviews = _load_reviews(connection, draws.reviewed_ids)
     t_before = day_state.thresholds(connection, day, minimum)
-    day_state.replace_state(connection, day, hours, marks, sampled, left_out, minimum)
+    day_state.replace_state(connection, day, hours, marks, draws.counts, draws.candidates, minimum)
     t_after = day_state.thresholds(connection, day, minimum)
 
-    # The rows of the hours read, with the day's t.
-    reviewed = {str(r["target_event_id"]) for r in reviews}
+    # The rows of the hours read, with the day's t: the rule's samples, the top-ups (every
+    # left-out draw below t is among the hour's candidates) and the reviewed left-out ones.
+    reviewed = set(draws.reviewed_ids)
     queue = [replace(item, inclusion_probability=max(item.rule_probability, t_after.get(item.agent_id, 0.0)))
-             for item in sampled]
-    for item in left_out:
+             for item in draws.sampled]
+    left_out = {item.event_id: item for item in draws.candidates}
+    left_out.update((item.event_id, item) for item in draws.reviewed_left_out)
+    for item in left_out.values():
         t = t_after.get(item.agent_id, 0.0)
         extra = DAILY_MINIMUM if item.u < t else REVIEWED_OUTSIDE_SAMPLE if item.event_id in reviewed else None
         if extra is not None:
@@ -242,19 +241,28 @@ def _load(
                                raw_events.c.ts < day_end, is_primary)
         .order_by(raw_events.c.ts, raw_events.c.event_id)
     ))
-    shadows: list[dict[str, Any]] = []
-    reviews: list[dict[str, Any]] = []
     ids = [str(row["event_id"]) for row in primaries]
-    # PostgreSQL takes every id as one array parameter; SQLite a chunk of bound values at a time.
-    step = len(ids) or 1 if connection.dialect.name == "postgresql" else _ID_CHUNK
-    for i in range(0, len(ids), step):
-        chunk = ids[i : i + step]
+    shadows: list[dict[str, Any]] = []
+    for chunk in _id_chunks(connection, ids):
         shadows += result_dicts(connection.execute(select(*columns).where(
             _among(connection, raw_events.c.shadow_of, chunk), raw_events.c.event_type == "agent_response",
             raw_events.c.deployment == "shadow")))
+    return primaries, shadows, _load_reviews(connection, ids)
+
+
+def _load_reviews(connection: Connection, ids: list[str]) -> list[dict[str, Any]]:
+    """Every review of the responses `ids` (whenever it arrived), by the target_event_id index."""
+    reviews: list[dict[str, Any]] = []
+    for chunk in _id_chunks(connection, ids):
         reviews += result_dicts(connection.execute(select(*[raw_events.c[name] for name in _REVIEW_COLUMNS]).where(
             _among(connection, raw_events.c.target_event_id, chunk), raw_events.c.event_type == "review")))
-    return primaries, shadows, reviews
+    return reviews
+
+
+def _id_chunks(connection: Connection, ids: list[str]) -> list[list[str]]:
+    """PostgreSQL takes every id as one array parameter; SQLite a chunk of bound values at a time."""
+    step = len(ids) or 1 if connection.dialect.name == "postgresql" else _ID_CHUNK
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
 def _among(connection: Connection, column: Any, ids: list[str]) -> Any:

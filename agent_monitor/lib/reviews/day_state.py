@@ -90,33 +90,29 @@ def thresholds(connection: Connection, day: datetime, daily_minimum: int) -> dic
 
 def replace_state(
     connection: Connection, day: datetime, hours: list[datetime], marks: dict[datetime, int],
-    sampled: list[Sampled], left_out: list[Sampled], daily_minimum: int,
+    counts: dict[tuple[datetime, str], tuple[int, int]], candidates: list[Sampled], daily_minimum: int,
 ) -> None:
-    """Rewrite the state rows of `hours` (of `day`) from their rule samples and left-out draws."""
+    """Rewrite the state rows of `hours` (of `day`): per hour × agent its (responses, rule
+    samples) and its lowest daily_minimum + 1 left-out draws (`candidates`, lowest first)."""
     for table in (review_hour_counts, review_candidates, review_hours_read):
         connection.execute(delete(table).where(table.c.hour.in_(hours)))
-    counts: dict[tuple[datetime, str], list[int]] = defaultdict(lambda: [0, 0])
-    for item in sampled:
-        counts[(hour_of(item.ts), item.agent_id)][1] += 1
-    per_hour: dict[tuple[datetime, str], list[Sampled]] = defaultdict(list)
-    for item in left_out:
-        per_hour[(hour_of(item.ts), item.agent_id)].append(item)
-        counts[(hour_of(item.ts), item.agent_id)]
-    for key, items in per_hour.items():
-        counts[key][0] += len(items)
     bulk.insert_rows(connection, review_hour_counts, [
-        {"hour": hour, "agent_id": agent, "day": day, "n_responses": n_left + n_sampled, "n_rule_sampled": n_sampled}
-        for (hour, agent), (n_left, n_sampled) in sorted(counts.items())
+        {"hour": hour, "agent_id": agent, "day": day, "n_responses": n_all, "n_rule_sampled": n_sampled}
+        for (hour, agent), (n_all, n_sampled) in sorted(counts.items())
     ])
-    candidates: list[dict[str, Any]] = []
-    for (hour, _), items in sorted(per_hour.items()):
-        for item in sorted(items, key=lambda i: (i.u, i.event_id))[: daily_minimum + 1]:
-            candidates.append({
-                "event_id": item.event_id, "hour": hour, "day": day, "agent_id": item.agent_id, "u": item.u,
-                "rule_probability": item.rule_probability, "reasons": list(item.reasons), "ts": item.ts,
-                **{name: item.row.get(name) for name in ROW_COLUMNS},
-            })
-    bulk.insert_rows(connection, review_candidates, candidates)
+    kept: dict[tuple[datetime, str], int] = defaultdict(int)
+    rows: list[dict[str, Any]] = []
+    for item in candidates:
+        hour = hour_of(item.ts)
+        if kept[(hour, item.agent_id)] > daily_minimum:
+            continue
+        kept[(hour, item.agent_id)] += 1
+        rows.append({
+            "event_id": item.event_id, "hour": hour, "day": day, "agent_id": item.agent_id, "u": item.u,
+            "rule_probability": item.rule_probability, "reasons": list(item.reasons), "ts": item.ts,
+            **{name: item.row.get(name) for name in ROW_COLUMNS},
+        })
+    bulk.insert_rows(connection, review_candidates, rows)
     bulk.insert_rows(connection, review_hours_read, [
         {"hour": hour, "day": day, "ingest_mark": marks.get(hour, 0)} for hour in hours
     ])

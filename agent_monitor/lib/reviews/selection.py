@@ -76,7 +76,7 @@ def rule_samples(
     critical_paths: CriticalPaths | None = None,
 ) -> tuple[list[Sampled], list[Sampled]]:
     """(sampled, not sampled) by the rule u < π, each response with its u and π."""
-    resolve = critical_paths or _default_critical_paths
+    resolve = critical_paths or default_critical_paths
     paths: dict[str, Collection[str]] = {}
 
     def paths_of(agent: str) -> Collection[str]:  # resolved once per agent, not per response
@@ -175,7 +175,7 @@ def top_up(
     return queue
 
 
-def _default_critical_paths(agent_id: str) -> Collection[str]:
+def default_critical_paths(agent_id: str) -> Collection[str]:
     return DEFAULT_CRITICAL_PATHS
 
 

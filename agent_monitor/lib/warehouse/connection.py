@@ -99,9 +99,21 @@ def create_warehouse_engine(url: str) -> Engine:
             "(SQLAlchemy would otherwise pick a driver that is not installed)"
         )
     try:
-        return create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
+        engine = create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
     except Exception as error:  # noqa: BLE001 - e.g. a dialect or driver that is not installed
         raise WarehouseError(f"cannot use the warehouse URL {redact(url)}: {error}") from None
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _configure_postgresql)
+    return engine
+
+
+def _configure_postgresql(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # JIT compilation pays off for long analytic scans; the warehouse sends many statements of
+    # a second or less, and on the review sampler's hour it took 4 s of a 5.4 s statement.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,118 @@
+"""The sampler's rule computed in the database equals the rule of lib/sampling.py.
+
+`hour_draws` computes u (SHA-256 in SQL) and π_rule where the events are and returns only the
+rule's samples, per hour × agent the daily_minimum + 1 lowest left-out draws, and the reviewed
+responses. Checked on a hand-worked hour and against `rule_samples` on generated hours.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from agent_monitor.bench.events import write_bench_file
+from agent_monitor.lib.alerting.rules import RuleSet
+from agent_monitor.lib.config import ReviewSettings, load_config
+from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.reviews.build import _load
+from agent_monitor.lib.reviews.draws import hour_draws
+from agent_monitor.lib.reviews.selection import default_critical_paths, rule_samples
+from agent_monitor_tests.events import response, review, write_jsonl
+from agent_monitor_tests.lib.reviews.test_selection import U
+
+HOUR = datetime(2026, 1, 5, 10)
+
+
+def _ts(minute: int) -> str:
+    return f"2026-01-05T10:{minute:02d}:00Z"
+
+
+def _hand_worked_hour() -> list[dict[str, Any]]:
+    plain = {"confidence": 0.9}
+    return [
+        response("evt-1", _ts(1), **plain, decision={"name": "refund", "value": True, "path": "approval"}),
+        response("evt-2", _ts(2), **plain, decision={"name": "route", "value": "a", "path": "content"}),
+        response("evt-3", _ts(3), confidence=0.5),
+        response("evt-4", _ts(4), confidence=0.4),
+        response("evt-5", _ts(5), **plain, flags=["pii"]),
+        response("evt-6", _ts(6), **plain),
+        response("evt-7", _ts(7), **plain),
+        response("evt-8", _ts(8), **plain),
+        # evt-2's shadow decides the same name otherwise (×4); evt-1's agrees (no boost).
+        response("sh-2", _ts(9), **plain, deployment="shadow", shadow_of="evt-2",
+                 decision={"name": "route", "value": "b", "path": "content"}),
+        response("sh-1", _ts(9), **plain, deployment="shadow", shadow_of="evt-1",
+                 decision={"name": "refund", "value": True, "path": "approval"}),
+        review("rv-6", _ts(30), "evt-6"),
+        review("rv-7", _ts(31), "evt-7", verdict="incorrect"),
+    ]
+
+
+def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path) -> None:
+    # base 0.1, boosts ×4 low confidence (< 0.5), ×2 critical path (approval), ×4 disagreeing
+    # shadow, ×2 flags. u from test_selection's table:
+    #   evt-1 approval      π 0.2  u 0.556  left out      evt-5 flags     π 0.2  u 0.402  left out
+    #   evt-2 disagreeing   π 0.4  u 0.732  left out      evt-6           π 0.1  u 0.827  left out, reviewed
+    #   evt-3 conf 0.5      π 0.1  u 0.271  left out      evt-7           π 0.1  u 0.035  sampled, reviewed
+    #   evt-4 conf 0.4      π 0.4  u 0.380  sampled       evt-8           π 0.1  u 0.231  left out
+    # 8 primaries, 2 rule samples. daily_minimum 4: the 5 lowest left-out draws are evt-8,
+    # evt-3, evt-5, evt-1, evt-2; evt-6 (rank 6) comes back because it is reviewed.
+    write_jsonl(tmp_path / "hour.jsonl", _hand_worked_hour())
+    assert ingest_path(warehouse_engine, tmp_path / "hour.jsonl").accepted == 12
+    settings = ReviewSettings(base_rate=0.1, daily_minimum=4)
+    with warehouse_engine.connect() as connection:
+        draws = hour_draws(connection, [(HOUR, HOUR + timedelta(hours=1))], settings, default_critical_paths)
+
+    def seen(items: list[Any]) -> list[tuple[Any, ...]]:
+        return [(i.event_id, i.u, i.rule_probability, i.reasons) for i in items]
+
+    assert sorted(seen(draws.sampled)) == [
+        ("evt-4", U["evt-4"], 0.4, ("base", "low_confidence")),
+        ("evt-7", U["evt-7"], 0.1, ("base",)),
+    ]
+    assert seen(draws.candidates) == [
+        ("evt-8", U["evt-8"], 0.1, ("base",)),
+        ("evt-3", U["evt-3"], 0.1, ("base",)),
+        ("evt-5", U["evt-5"], 0.2, ("base", "validator_flag")),
+        ("evt-1", U["evt-1"], 0.2, ("base", "critical_path")),
+        ("evt-2", U["evt-2"], 0.4, ("base", "shadow_disagreement")),
+    ]
+    assert seen(draws.reviewed_left_out) == [("evt-6", U["evt-6"], 0.1, ("base",))]
+    assert sorted(draws.reviewed_ids) == ["evt-6", "evt-7"]
+    assert draws.counts == {(HOUR, "billing"): (8, 2)}
+
+
+def test_generated_hours_equal_the_python_rule(warehouse_engine: Engine, tmp_path: Path) -> None:
+    # Two hours of the bench's mix (confidence, decisions on critical paths, flags, shadows
+    # that disagree, reviews): every sample, candidate and count equals rule_samples'.
+    path = write_bench_file(tmp_path / "bench.jsonl", 12000, HOUR, timedelta(hours=2), n_agents=6)
+    assert ingest_path(warehouse_engine, path).accepted == 12000
+    settings = ReviewSettings(daily_minimum=5)
+    paths = RuleSet.from_config(load_config(None)).critical_paths
+    for hour in (HOUR, HOUR + timedelta(hours=1)):
+        end = hour + timedelta(hours=1)
+        with warehouse_engine.connect() as connection:
+            draws = hour_draws(connection, [(hour, end)], settings, paths)
+            primaries, shadows, reviews = _load(connection, hour, end)
+        sampled, left_out = rule_samples(primaries, shadows, settings, paths)
+        assert len(sampled) > 50 and any(s.reasons != ("base",) for s in sampled)
+
+        def exact(items: list[Any]) -> set[tuple[Any, ...]]:
+            return {(i.event_id, i.agent_id, i.ts, i.u, i.rule_probability, i.reasons) for i in items}
+
+        assert exact(draws.sampled) == exact(sampled)
+        lowest: list[Any] = []
+        for agent in sorted({i.agent_id for i in left_out}):
+            mine = sorted((i for i in left_out if i.agent_id == agent), key=lambda i: (i.u, i.event_id))
+            lowest += mine[: settings.daily_minimum + 1]
+        assert exact(draws.candidates) == exact(lowest)
+        reviewed = {str(r["target_event_id"]) for r in reviews}
+        assert set(draws.reviewed_ids) == reviewed & {str(p["event_id"]) for p in primaries}
+        assert exact(draws.reviewed_left_out) == exact(i for i in left_out if i.event_id in reviewed)
+        counts = {(hour, a): (sum(1 for i in sampled + left_out if i.agent_id == a),
+                              sum(1 for i in sampled if i.agent_id == a))
+                  for a in {i.agent_id for i in sampled + left_out}}
+        assert draws.counts == counts

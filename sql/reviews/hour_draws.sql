@@ -1,0 +1,63 @@
+-- The review sampler's rule (SPEC §5) for the primary responses of the hours being read,
+-- computed where the events are. Per response: its draw u (the first 8 bytes of
+-- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴), the four yes/no answers that set π_rule
+-- (π_rule itself is one of sixteen bound values, computed once in Python), and whether a
+-- review of it exists. Only the rows the queue and its day state can need come back: the
+-- rule's samples, per hour × agent the daily_minimum + 1 lowest draws the rule left out (the
+-- daily top-up only ever takes from these), and every reviewed response. Each row carries its
+-- hour × agent's counts (responses, rule samples), so the counts need no second read.
+-- OFFSET 0 (PostgreSQL) keeps each EXISTS a lookup by its index per response: without it the planner may
+-- hash the whole table's reviews or shadows instead, a read that grows with the history.
+WITH responses AS MATERIALIZED (
+    SELECT e.event_id, e.ts, e.agent_id, e.agent_version, e.session_id, e.trace_id, e.confidence,
+           e.decision_name, e.decision_value, e.decision_path,
+           {hour_key} AS hour_key,
+           {u} AS u,
+           CASE WHEN e.confidence < :low_confidence_threshold THEN 1 ELSE 0 END AS low_confidence,
+           CASE WHEN {critical} THEN 1 ELSE 0 END AS critical_path,
+           CASE WHEN e.decision_name IS NULL THEN 0
+                WHEN EXISTS (
+                    SELECT 1 FROM raw_events s
+                    WHERE s.shadow_of = e.event_id
+                      AND s.event_type = 'agent_response' AND s.deployment = 'shadow'
+                      AND s.decision_name = e.decision_name
+                      AND s.decision_value {is_distinct_from} e.decision_value
+                    {per_row})
+                THEN 1 ELSE 0 END AS shadow_disagreement,
+           CASE WHEN {has_flags} THEN 1 ELSE 0 END AS has_flags,
+           CASE WHEN EXISTS (
+                    SELECT 1 FROM raw_events r
+                    WHERE r.target_event_id = e.event_id AND r.event_type = 'review'
+                    {per_row})
+                THEN 1 ELSE 0 END AS reviewed
+    FROM raw_events e
+    WHERE e.event_type = 'agent_response'
+      AND COALESCE(e.deployment, 'primary') <> 'shadow'
+      AND ({in_hours})
+),
+drawn AS (
+    SELECT r.event_id, r.hour_key, r.agent_id, r.u, r.reviewed,
+           CASE r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags
+               {pi_cases}
+           END AS rule_probability
+    FROM responses r
+),
+-- The ranking sorts these narrow rows only; the wide columns are joined back to the few kept.
+ranked AS (
+    SELECT d.event_id, d.rule_probability,
+           CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END AS by_rule,
+           COUNT(*) OVER hour_agent AS n_responses,
+           SUM(CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END) OVER hour_agent AS n_rule_sampled,
+           ROW_NUMBER() OVER (
+               PARTITION BY d.hour_key, d.agent_id, CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END
+               ORDER BY d.u, d.event_id) AS draw_rank,
+           d.reviewed
+    FROM drawn d
+    WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id)
+)
+SELECT r.event_id, r.ts, r.agent_id, r.agent_version, r.session_id, r.trace_id, r.confidence, r.decision_name,
+       r.decision_value, r.decision_path, r.u, k.rule_probability, r.low_confidence, r.critical_path,
+       r.shadow_disagreement, r.has_flags, r.reviewed, k.by_rule, k.n_responses, k.n_rule_sampled, k.draw_rank
+FROM ranked k
+JOIN responses r ON r.event_id = k.event_id
+WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1
