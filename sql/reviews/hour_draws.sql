@@ -8,9 +8,10 @@
 -- hour × agent's counts (responses, rule samples), so the counts need no second read.
 -- OFFSET 0 (PostgreSQL) keeps each EXISTS a lookup by its index per response: without it the planner may
 -- hash the whole table's reviews or shadows instead, a read that grows with the history.
+-- The draws are computed on narrow rows (materialized once, so each EXISTS runs once per
+-- response); the wide columns are read again, by key within the hours, for the rows kept.
 WITH responses AS MATERIALIZED (
-    SELECT e.event_id, e.ts, e.agent_id, e.agent_version, e.session_id, e.trace_id, e.confidence,
-           e.decision_name, e.decision_value, e.decision_path,
+    SELECT e.event_id, e.agent_id,
            {hour_key} AS hour_key,
            {u} AS u,
            CASE WHEN e.confidence < :low_confidence_threshold THEN 1 ELSE 0 END AS low_confidence,
@@ -36,28 +37,29 @@ WITH responses AS MATERIALIZED (
       AND ({in_hours})
 ),
 drawn AS (
-    SELECT r.event_id, r.hour_key, r.agent_id, r.u, r.reviewed,
+    SELECT r.*,
            CASE r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags
                {pi_cases}
            END AS rule_probability
     FROM responses r
 ),
--- The ranking sorts these narrow rows only; the wide columns are joined back to the few kept.
 ranked AS (
-    SELECT d.event_id, d.rule_probability,
+    SELECT d.*,
            CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END AS by_rule,
            COUNT(*) OVER hour_agent AS n_responses,
            SUM(CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END) OVER hour_agent AS n_rule_sampled,
            ROW_NUMBER() OVER (
                PARTITION BY d.hour_key, d.agent_id, CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END
-               ORDER BY d.u, d.event_id) AS draw_rank,
-           d.reviewed
+               ORDER BY d.u, d.event_id) AS draw_rank
     FROM drawn d
     WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id)
+),
+kept AS (
+    SELECT * FROM ranked k WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1
 )
-SELECT r.event_id, r.ts, r.agent_id, r.agent_version, r.session_id, r.trace_id, r.confidence, r.decision_name,
-       r.decision_value, r.decision_path, r.u, k.rule_probability, r.low_confidence, r.critical_path,
-       r.shadow_disagreement, r.has_flags, r.reviewed, k.by_rule, k.n_responses, k.n_rule_sampled, k.draw_rank
-FROM ranked k
-JOIN responses r ON r.event_id = k.event_id
-WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1
+SELECT e.event_id, e.ts, e.agent_id, e.agent_version, e.session_id, e.trace_id, e.confidence, e.decision_name,
+       e.decision_value, e.decision_path, k.u, k.rule_probability, k.low_confidence, k.critical_path,
+       k.shadow_disagreement, k.has_flags, k.reviewed, k.by_rule, k.n_responses, k.n_rule_sampled, k.draw_rank
+FROM kept k
+JOIN raw_events e ON e.event_id = k.event_id
+WHERE ({in_hours})
