@@ -8,6 +8,7 @@
 -- hour × agent's counts (responses, rule samples), so the counts need no second read.
 -- OFFSET 0 (PostgreSQL) keeps each EXISTS a lookup by its index per response: without it the planner may
 -- hash the whole table's reviews or shadows instead, a read that grows with the history.
+-- Identifiers compare byte-wise ({collate}): Python's order of str, and the cheapest.
 -- The draws are computed on narrow rows (materialized once, so each EXISTS runs once per
 -- response); the wide columns are read again, by key within the hours, for the rows kept.
 WITH responses AS MATERIALIZED (
@@ -49,10 +50,10 @@ ranked AS (
            COUNT(*) OVER hour_agent AS n_responses,
            SUM(CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END) OVER hour_agent AS n_rule_sampled,
            ROW_NUMBER() OVER (
-               PARTITION BY d.hour_key, d.agent_id, CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END
-               ORDER BY d.u, d.event_id) AS draw_rank
+               PARTITION BY d.hour_key, d.agent_id{collate}, CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END
+               ORDER BY d.u, d.event_id{collate}) AS draw_rank
     FROM drawn d
-    WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id)
+    WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id{collate})
 ),
 kept AS (
     SELECT * FROM ranked k WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1

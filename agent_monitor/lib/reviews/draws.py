@@ -41,6 +41,7 @@ _U = {
     "sqlite": "agent_monitor_sampling_u(:salt, e.event_id)",
 }
 _HOUR_KEY = {"postgresql": "date_trunc('hour', e.ts)", "sqlite": "substr(e.ts, 1, 13)"}
+_COLLATE = {"postgresql": ' COLLATE "C"', "sqlite": ""}  # SQLite's default BINARY is byte-wise
 _IS_DISTINCT_FROM = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
 # bool(str_list(flags)): a non-empty array (or non-blank string) of flags.
 _HAS_FLAGS = {
@@ -109,7 +110,8 @@ def hour_draws(
         for i, (agent, path) in enumerate(pairs):
             params[f"critical_agent_{i}"], params[f"critical_path_{i}"] = agent, path
     sql = _template().format(
-        hour_key=_HOUR_KEY[dialect], u=_U[dialect], critical=critical, is_distinct_from=_IS_DISTINCT_FROM[dialect],
+        hour_key=_HOUR_KEY[dialect], collate=_COLLATE[dialect], u=_U[dialect], critical=critical,
+        is_distinct_from=_IS_DISTINCT_FROM[dialect],
         has_flags=_HAS_FLAGS[dialect], per_row=_PER_ROW[dialect], in_hours=" OR ".join(in_hours),
         pi_cases=" ".join(pi_cases))
     statement = text(sql).columns(ts=DateTime(), u=Float(), rule_probability=Float(), confidence=Float(),
