@@ -15,9 +15,9 @@
 -- late response, no re-asked field, no contradiction and no loop or repeated question.
 --
 -- The session's events are read once, by session (the sessions with an event in the window),
--- and grouped per session × responding agent × part: the events at or after `recent` (the end
--- of the window − 25 h, after every owned session's 24-hour cut-off) are one part (NULL), each
--- earlier hour its own. A session's summary adds up its parts from 24 hours before its last
+-- and grouped per session × agent_id × part: the events at or after `recent` (the end of the
+-- window − 25 h, after every owned session's 24-hour cut-off) are one part (NULL), each earlier
+-- hour its own. A session's summary adds up its parts from 24 hours before its last
 -- hour (an hour's part is in or out as a whole, the cut-off being an hour's start). For a
 -- window of one hour `recent` is `since`, and each session has one part per agent. The bound
 -- `since` is the window's start − 24 h, the earliest event any owned session's summary reads
@@ -25,8 +25,8 @@
 -- so the (ts, event_type) index serves the query whatever the history before it.
 WITH parts AS (
     SELECT e.session_id AS session_id,
-           CASE WHEN e.ts < :recent THEN {hour_e} END AS hour_epoch,
-           CASE WHEN e.event_type = 'agent_response' THEN e.agent_id END AS agent_id,
+           CAST(NULL AS DOUBLE PRECISION) AS hour_epoch,
+           e.agent_id AS agent_id,
            -- The session's bounds read primary events only (an escalation has no deployment).
            MAX(CASE WHEN COALESCE(e.deployment, 'primary') <> 'shadow' THEN e.ts END) AS bound_ts,
            MAX(CASE WHEN COALESCE(e.deployment, 'primary') <> 'shadow' THEN e.ts_epoch END) AS ts_epoch,
@@ -59,9 +59,46 @@ WITH parts AS (
           )
       AND e.event_type IN ('agent_response', 'user_message', 'escalation')
       AND (e.event_type = 'escalation' OR COALESCE(e.deployment, 'primary') <> 'shadow')
-      AND e.ts >= :since
-    GROUP BY e.session_id, CASE WHEN e.ts < :recent THEN {hour_e} END,
-             CASE WHEN e.event_type = 'agent_response' THEN e.agent_id END
+      AND e.ts >= :recent
+    -- Columns, not expressions: the planner knows how many groups to expect.
+    GROUP BY e.session_id, e.agent_id
+    UNION ALL
+    SELECT e.session_id,
+           {hour_e},
+           e.agent_id,
+           -- The same aggregates as above.
+           MAX(CASE WHEN COALESCE(e.deployment, 'primary') <> 'shadow' THEN e.ts END) AS bound_ts,
+           MAX(CASE WHEN COALESCE(e.deployment, 'primary') <> 'shadow' THEN e.ts_epoch END) AS ts_epoch,
+           MIN(e.ts) AS first_ts,
+           MAX(e.ts) AS last_ts,
+           COUNT(*) AS n_events,
+           SUM(CASE WHEN e.event_type = 'agent_response' THEN 1 ELSE 0 END) AS n_any_responses,
+           SUM(CASE WHEN e.event_type = 'agent_response' AND e.turn IS NOT NULL THEN 1 ELSE 0 END) AS n_responses,
+           SUM(CASE WHEN e.event_type = 'agent_response' AND e.turn >= 50 THEN 1 ELSE 0 END) AS n_late_responses,
+           MAX(CASE WHEN e.event_type <> 'escalation' THEN e.turn END) AS max_turn,
+           MAX(CASE WHEN e.event_type = 'agent_response'
+                     AND e.fields_requested NOT IN ('null', '[]') THEN e.turn END) AS request_turn,
+           MIN(CASE WHEN e.event_type = 'user_message'
+                     AND e.fields_provided NOT IN ('null', '[]') THEN e.turn END) AS provided_turn,
+           MAX(CASE WHEN e.event_type = 'agent_response' AND e.facts_referenced NOT IN ('null', '[]')
+                     AND CAST(e.facts_referenced AS TEXT) LIKE '%=%' THEN e.turn END) AS named_reference_turn,
+           MIN(CASE WHEN e.event_type = 'user_message' AND e.facts_provided NOT IN ('null', '[]')
+                     AND CAST(e.facts_provided AS TEXT) LIKE '%=%' THEN e.turn END) AS named_fact_turn,
+           MAX(CASE WHEN e.event_type = 'agent_response'
+                     AND ({json_field:e.attributes profile_flags} IS NOT NULL
+                          OR e.flags NOT IN ('null', '[]')
+                             AND (CAST(e.flags AS TEXT) LIKE '%tool_loop%'
+                                  OR CAST(e.flags AS TEXT) LIKE '%repeated_question%'))
+                    THEN 1 ELSE 0 END) AS flag_mark
+    FROM raw_events e
+    WHERE e.session_id IN (
+            SELECT w.session_id FROM raw_events w
+            WHERE w.session_id IS NOT NULL AND w.ts >= :start AND w.ts < :end
+          )
+      AND e.event_type IN ('agent_response', 'user_message', 'escalation')
+      AND (e.event_type = 'escalation' OR COALESCE(e.deployment, 'primary') <> 'shadow')
+      AND e.ts >= :since AND e.ts < :recent
+    GROUP BY e.session_id, e.agent_id, {hour_e}
 ),
 bounds AS (
     SELECT p.session_id AS session_id,
@@ -81,6 +118,7 @@ summaries AS (
            SUM(p.n_responses) AS n_responses,
            SUM(p.n_late_responses) AS n_late_responses,
            MAX(p.max_turn) AS max_turn,
+           -- An agent of a part (its events' agent_id) is in the list when it responded.
            {json_array_agg}(DISTINCT p.agent_id) FILTER (WHERE p.n_any_responses > 0) AS agent_ids,
            CASE WHEN MAX(p.request_turn) >= MIN(p.provided_turn) THEN 1 ELSE 0 END AS reask_mark,
            CASE WHEN MAX(p.named_reference_turn) >= MIN(p.named_fact_turn) THEN 1 ELSE 0 END AS fact_mark,

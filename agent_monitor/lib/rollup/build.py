@@ -14,6 +14,7 @@ from agent_monitor.lib.rollup import session_insert
 from agent_monitor.lib.rollup.coherence import profiled_rows
 from agent_monitor.lib.rollup.consistency import decision_rows
 from agent_monitor.lib.rollup.hourly import agent_metrics_rows
+from agent_monitor.lib.rollup.sql import planner_settings
 from agent_monitor.lib.rollup.window import LOOKBACK, naive_utc
 from agent_monitor.lib.rollup.write import replace_window
 from agent_monitor.lib.warehouse import bulk
@@ -85,12 +86,14 @@ def build_session_coherence(
     built_at = _now()
     since = start - LOOKBACK
     with engine.begin() as connection:
-        session_insert.stage_summaries(connection, start, end)
+        with planner_settings(connection):
+            session_insert.stage_summaries(connection, start, end)
         try:
             session_insert.delete_moved(connection)
             connection.execute(delete(session_coherence).where(
                 session_coherence.c.hour >= start, session_coherence.c.hour < end))
-            n_written = session_insert.insert_profiles(connection, since, built_at, rule)
+            with planner_settings(connection):
+                n_written = session_insert.insert_profiles(connection, since, built_at, rule)
             left = session_insert.unwritten_summaries(connection)
             bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in left}
             profiled = profiled_rows(connection, bounds, start, rule)

@@ -17,7 +17,7 @@ from agent_monitor.lib.rollup.loads import (
     session_events,
 )
 from agent_monitor.lib.rollup.session_insert import summary_params
-from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
+from agent_monitor.lib.rollup.sql import hour_from_epoch, planner_settings, run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 
 Key = tuple[datetime, str, str]
@@ -30,7 +30,9 @@ def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[K
     through their events in [hour − 24 h, hour end), as `m2_by_hour_profiled` does in Python.
     """
     out: dict[Key, dict[str, Any]] = {}
-    for row in run_query(connection, "m2", start, end, since=start - LOOKBACK):
+    with planner_settings(connection):
+        rows = run_query(connection, "m2", start, end, since=start - LOOKBACK)
+    for row in rows:
         out[(hour_from_epoch(row["hour_epoch"]), str(row["agent_id"]), str(row["agent_version"]))] = {
             name: int(row[name] or 0)
             for name in ("n_late_responses", "m2_early_refs", "m2_recent_refs", "n_late_sessions")
