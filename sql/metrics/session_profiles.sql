@@ -39,6 +39,14 @@ WITH walk AS (
       AND e.turn IS NOT NULL
       AND e.ts >= :since
       AND e.ts_epoch >= s.hour_epoch - 86400
+      -- Only the events a part of the profiler reads (every event of a session with late
+      -- responses: the facts' introduction turns).
+      AND (s.n_late_responses > 0
+           OR s.reask_mark = 1 AND (e.fields_provided NOT IN ('null', '[]')
+                                    OR e.fields_requested NOT IN ('null', '[]'))
+           OR s.fact_mark = 1 AND (CAST(e.facts_provided AS TEXT) LIKE '%=%'
+                                   OR CAST(e.facts_referenced AS TEXT) LIKE '%=%')
+           OR s.flag_mark = 1 AND e.event_type = 'agent_response')
 ),
 odd AS (
     SELECT DISTINCT session_id FROM walk
@@ -50,12 +58,12 @@ facts AS (  -- every fact of the walk and the first turn at which the session ha
     FROM (
         SELECT w.session_id, w.event_id, w.turn, 0 AS referenced, i.value AS fact
         FROM walk w CROSS JOIN {elements:w.facts_provided i}
-        WHERE w.n_late_responses > 0
+        WHERE w.n_late_responses > 0 AND w.facts_provided NOT IN ('null', '[]')
         UNION ALL
         SELECT w.session_id, w.event_id, w.turn, CASE WHEN w.event_type = 'agent_response' AND w.turn >= 50
                                                       THEN 1 ELSE 0 END, i.value
         FROM walk w CROSS JOIN {elements:w.facts_referenced i}
-        WHERE w.n_late_responses > 0
+        WHERE w.n_late_responses > 0 AND w.facts_referenced NOT IN ('null', '[]')
     ) f
 ),
 late AS (
@@ -69,11 +77,11 @@ late AS (
 fields AS (  -- fields the user provided (requested = 0) and fields responses requested (1)
     SELECT w.session_id, w.event_id, w.turn, w.ts_epoch, 0 AS requested, i.value AS field, i.key AS pos
     FROM walk w CROSS JOIN {elements:w.fields_provided i}
-    WHERE w.reask_mark = 1 AND w.event_type = 'user_message'
+    WHERE w.reask_mark = 1 AND w.event_type = 'user_message' AND w.fields_provided NOT IN ('null', '[]')
     UNION ALL
     SELECT w.session_id, w.event_id, w.turn, w.ts_epoch, 1, i.value, i.key
     FROM walk w CROSS JOIN {elements:w.fields_requested i}
-    WHERE w.reask_mark = 1 AND w.event_type = 'agent_response'
+    WHERE w.reask_mark = 1 AND w.event_type = 'agent_response' AND w.fields_requested NOT IN ('null', '[]')
 ),
 reasks AS (  -- a response's distinct requested fields that the user provided at or before its turn
     SELECT session_id, event_id, turn, ts_epoch, field, MIN(pos) AS pos
@@ -110,11 +118,13 @@ reask_requests AS (
 named AS (  -- the user's name=value facts (by_user = 1) and the responses' distinct ones (0)
     SELECT w.session_id, w.event_id, w.turn, w.ts_epoch, 1 AS by_user, i.key AS pos, i.value AS fact
     FROM walk w CROSS JOIN {elements:w.facts_provided i}
-    WHERE w.fact_mark = 1 AND w.event_type = 'user_message' AND {position}(i.value, '=') > 0
+    WHERE w.fact_mark = 1 AND w.event_type = 'user_message' AND CAST(w.facts_provided AS TEXT) LIKE '%=%'
+      AND {position}(i.value, '=') > 0
     UNION ALL
     SELECT w.session_id, w.event_id, w.turn, w.ts_epoch, 0, MIN(i.key), i.value
     FROM walk w CROSS JOIN {elements:w.facts_referenced i}
-    WHERE w.fact_mark = 1 AND w.event_type = 'agent_response' AND {position}(i.value, '=') > 0
+    WHERE w.fact_mark = 1 AND w.event_type = 'agent_response' AND CAST(w.facts_referenced AS TEXT) LIKE '%=%'
+      AND {position}(i.value, '=') > 0
     GROUP BY w.session_id, w.event_id, w.turn, w.ts_epoch, i.value
 ),
 split AS (  -- in walk order per name; given counts the user's facts of the name so far
