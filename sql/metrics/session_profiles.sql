@@ -245,3 +245,4 @@ SELECT p.session_id, {timestamp:p.hour_epoch}, {sorted_texts:p.agent_ids}, p.fir
        CASE WHEN p.needs_profile = 1 THEN COALESCE(p.findings, {as_json:'[]'}) END,
        :built_at
 FROM profiled p
+RETURNING hour, flagged, n_late_responses

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, func, select
+from sqlalchemy import Engine, delete
 
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rows import as_datetime
@@ -93,24 +93,24 @@ def build_session_coherence(
             connection.execute(delete(session_coherence).where(
                 session_coherence.c.hour >= start, session_coherence.c.hour < end))
             with planner_settings(connection):
-                n_written = session_insert.insert_profiles(connection, since, built_at, rule)
-            left = session_insert.unwritten_summaries(connection)
+                written = session_insert.insert_profiles(connection, since, built_at, rule)
+            left = (session_insert.unwritten_summaries(connection)
+                    if len(written) < session_insert.staged_count(connection) else [])
             bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in left}
             profiled = profiled_rows(connection, bounds, start, rule)
             rows = [profiled[session_id] for session_id in sorted(profiled)]
             bulk.insert_rows(connection, session_coherence, [{**r, "built_at": built_at} for r in rows])
         finally:
             session_insert.drop_staged(connection)
-        per_hour = session_counts(connection, start, end)
-    return SessionBuild(n_sessions=n_written + len(rows), per_hour=per_hour)
+    return SessionBuild(n_sessions=len(written) + len(rows), per_hour=session_counts(written + rows))
 
 
-def session_counts(connection: Connection, start: datetime, end: datetime) -> dict[datetime, SessionCounts]:
-    """Per hour in [start, end): session_coherence rows, flagged ones, ones with late responses."""
-    t = session_coherence.c
-    query = (select(t.hour, func.count(),
-                    func.sum(case((t.flagged, 1), else_=0)),
-                    func.sum(case((t.n_late_responses > 0, 1), else_=0)))
-             .where(t.hour >= start, t.hour < end).group_by(t.hour))
-    return {as_datetime(hour): SessionCounts(int(n), int(flagged or 0), int(late or 0))
-            for hour, n, flagged, late in connection.execute(query)}
+def session_counts(rows: list[dict[str, Any]]) -> dict[datetime, SessionCounts]:
+    """Per hour: sessions, flagged ones, ones with late responses."""
+    counts: dict[datetime, list[int]] = {}
+    for row in rows:
+        acc = counts.setdefault(as_datetime(row["hour"]), [0, 0, 0])
+        acc[0] += 1
+        acc[1] += bool(row["flagged"])
+        acc[2] += int(row["n_late_responses"]) > 0
+    return {hour: SessionCounts(*acc) for hour, acc in counts.items()}

@@ -48,8 +48,9 @@ def delete_moved(connection: Connection, table_name: str = "session_coherence") 
 
 
 def insert_profiles(connection: Connection, since: datetime, built_at: datetime,
-                    rule: CoherenceFlagRule | None = None) -> int:
-    """Write the rows of the staged sessions, profiled in SQL where needed; returns how many.
+                    rule: CoherenceFlagRule | None = None) -> list[dict[str, Any]]:
+    """Write the rows of the staged sessions, profiled in SQL where needed; returns each written
+    row's hour, flagged and n_late_responses.
 
     The staged sessions must have no row in session_coherence (`delete_moved`).
     """
@@ -65,7 +66,7 @@ def insert_profiles(connection: Connection, since: datetime, built_at: datetime,
         "flag_repeated_questions": int(rule.flag_repeated_questions),
     }
     sql = query_text("session_profiles", connection.dialect.name)
-    return int(connection.execute(text(sql), params).rowcount or 0)
+    return result_dicts(connection.execute(text(sql), params))
 
 
 def unwritten_summaries(connection: Connection, table_name: str = "session_coherence") -> list[dict[str, Any]]:

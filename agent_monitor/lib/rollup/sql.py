@@ -60,9 +60,12 @@ TEMPLATES = {
         "as_json": "CAST({0} AS JSONB)",
         # The naive UTC timestamp of an epoch second, in the column's storage form.
         "timestamp": "(to_timestamp({0}) AT TIME ZONE 'UTC')",
-        # A JSON array's non-null strings, sorted in code point order, as a JSON array.
-        "sorted_texts": "(SELECT COALESCE(jsonb_agg(a ORDER BY a COLLATE \"C\"), '[]'::jsonb)"
-                        " FROM json_array_elements_text({0}) AS a WHERE a IS NOT NULL)",
+        # A JSON array's non-null strings, sorted in code point order, as a JSON array (an
+        # array of one string as it is).
+        "sorted_texts": "(CASE WHEN json_array_length({0}) = 1 AND ({0} ->> 0) IS NOT NULL"
+                        " THEN CAST({0} AS JSONB) ELSE"
+                        " (SELECT COALESCE(jsonb_agg(a ORDER BY a COLLATE \"C\"), '[]'::jsonb)"
+                        " FROM json_array_elements_text({0}) AS a WHERE a IS NOT NULL) END)",
     },
     "sqlite": {
         "elements": "json_each(CASE WHEN json_type({0}) = 'array' THEN {0} END) AS {1}",
