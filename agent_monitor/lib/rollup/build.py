@@ -57,6 +57,8 @@ def build_decision_consistency(
 
 @dataclass(frozen=True)
 class SessionCounts:
+    """An hour's session_coherence rows: how many, how many flagged, how many with late responses."""
+
     sessions: int
     flagged: int
     with_late_responses: int
@@ -79,8 +81,8 @@ def build_session_coherence(
     A session that an earlier hour wrote and that has continued into this window moves here:
     its old row is deleted by session_id in the same transaction. The database writes the
     rows with INSERT … SELECT, profiling the sessions that need it in SQL; the few sessions it
-    leaves out (list values that are neither arrays nor null) are profiled in Python from their
-    events.
+    leaves out (adapter marks that are neither a JSON array nor null) are profiled in Python
+    from their events.
     """
     start, end = naive_utc(start), naive_utc(end)
     built_at = _now()
