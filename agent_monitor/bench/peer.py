@@ -33,7 +33,8 @@ from agent_monitor.lib.metrics.coherence import (
     RECENT_SPAN,
     CoherenceFlagRule,
 )
-from agent_monitor.lib.rollup.sql import HOUR_BUCKET, SQL_FOLDER
+from agent_monitor.lib.rollup.session_insert import summary_params
+from agent_monitor.lib.rollup.sql import HOUR_BUCKET, SQL_FOLDER, Template
 from agent_monitor.lib.rollup.window import LOOKBACK, from_epoch
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
 
@@ -91,6 +92,7 @@ def _our_sql(name: str) -> str:
     path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
     fragments = {f"hour_{a}": HOUR_BUCKET["postgresql"].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = "list"
+    fragments["json_field"] = Template("json_extract({0}, '$.{1}')")
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 
 
@@ -238,7 +240,7 @@ def session_profiles(con: Any, start: datetime, end: datetime,
     """session_coherence rows of the sessions whose last event is in [start, end)."""
     rule = rule or CoherenceFlagRule()
     con.execute(f"CREATE OR REPLACE TEMP TABLE peer_summaries AS {_our_sql('session_summaries')}",
-                {"start": start, "end": end, "since": start - LOOKBACK})
+                summary_params(start, end))
     sql = f"""
     WITH s AS (
         SELECT session_id, FLOOR(last_epoch / 3600) * 3600 AS hour_epoch FROM peer_summaries

@@ -26,6 +26,7 @@ from agent_monitor.build import build_window
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.demo import _event_spans
 from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.rollup.coherence import session_rows_profiled
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly, session_coherence
 from agent_monitor.lib.warehouse.tables_raw import raw_events
@@ -162,3 +163,21 @@ def test_flagged_sessions_by_kind(warehouse: str) -> None:
             kinds.update(row["flag_reasons"])
     assert kinds == {"reasked_field": 3, "tool_loop": 5, "repeated_question": 1,
                      "low_coherence": 1}
+
+
+def test_session_rows_written_in_sql_equal_the_python_profiler(warehouse: str) -> None:
+    """The rows the database wrote (sql/metrics/session_profiles.sql) are those the profiler
+    makes from each session's events in Python, hour by hour, findings included."""
+    written = {r["session_id"]: r for r in _rows(warehouse, session_coherence)}
+    engine = open_warehouse(warehouse)
+    expected: dict[str, dict] = {}
+    with engine.connect() as connection:
+        for hour in sorted({r["hour"] for r in written.values()}):
+            expected.update({r["session_id"]: r for r in session_rows_profiled(connection, hour, hour + timedelta(hours=1))})
+    engine.dispose()
+    assert written.keys() == expected.keys()
+    columns = [c for c in expected[next(iter(expected))] if c != "session_id"]
+    differing = [(s, c, written[s][c], expected[s][c]) for s in sorted(expected) for c in columns
+                 if (written[s][c] or [] if c == "findings" else written[s][c]) != expected[s][c]]
+    assert differing == []
+    assert sum(1 for r in expected.values() if r["findings"]) >= 9

@@ -16,7 +16,7 @@ from agent_monitor.lib.rollup import (
     build_decision_consistency,
     build_session_coherence,
 )
-from agent_monitor.lib.rollup.build import sessions_per_hour
+from agent_monitor.lib.rollup.build import SessionCounts
 
 # M2, M5, M6 and the session profiles read up to 24 h before the hour (lib/rollup/window.py),
 # so an hour reads, and is rebuilt after late events in, the 24 raw_events hours before it.
@@ -55,29 +55,20 @@ def session_coherence(
     """Per session, in the hour of its last event: coherence, re-asked fields, contradictions."""
     start, end = _window(context)
     built = build_session_coherence(warehouse.engine, start, end, _flag_rule(settings))
-    # Only profiled sessions can be flagged or have late turns (the others have no findings),
-    # so the per-hour session counts come from the table.
-    sessions = sessions_per_hour(warehouse.engine, start, end)
-    profiled: dict[datetime, list] = {}
-    for row in built.profiled:
-        profiled.setdefault(row["hour"], []).append(row)
     for key in context.partition_keys:
         hour = datetime.strptime(key, PARTITION_KEY_FORMAT)
-        context.add_asset_metadata(_coherence_metadata(sessions.get(hour, 0), profiled.get(hour, [])),
-                                   partition_key=key)
+        counts = built.per_hour.get(hour, SessionCounts(0, 0, 0))
+        context.add_asset_metadata(_coherence_metadata(counts), partition_key=key)
     return dg.MaterializeResult()
 
 
-def _coherence_metadata(n_sessions: int, rows: Rows) -> dict[str, dg.MetadataValue]:
-    flagged = sum(1 for r in rows if r["flagged"])
+def _coherence_metadata(counts: SessionCounts) -> dict[str, dg.MetadataValue]:
     metadata: dict[str, dg.MetadataValue] = {
-        "sessions": dg.MetadataValue.int(n_sessions),
-        "flagged_sessions": dg.MetadataValue.int(flagged),
-        "sessions_with_late_turns": dg.MetadataValue.int(
-            sum(1 for r in rows if r["n_late_responses"])
-        ),
+        "sessions": dg.MetadataValue.int(counts.sessions),
+        "flagged_sessions": dg.MetadataValue.int(counts.flagged),
+        "sessions_with_late_turns": dg.MetadataValue.int(counts.with_late_responses),
     }
-    share = ratio(flagged, n_sessions)
+    share = ratio(counts.flagged, counts.sessions)
     if share is not None:
         metadata["flagged_share"] = dg.MetadataValue.float(share)
     return metadata

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete
 
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
+from agent_monitor.lib.metrics.rows import as_datetime
 from agent_monitor.lib.rollup import session_insert
 from agent_monitor.lib.rollup.coherence import profiled_rows
 from agent_monitor.lib.rollup.consistency import decision_rows
 from agent_monitor.lib.rollup.hourly import agent_metrics_rows
+from agent_monitor.lib.rollup.sql import planner_settings
 from agent_monitor.lib.rollup.window import LOOKBACK, naive_utc
 from agent_monitor.lib.rollup.write import replace_window
 from agent_monitor.lib.warehouse import bulk
@@ -53,16 +55,22 @@ def build_decision_consistency(
     return rows
 
 
+@dataclass(frozen=True)
+class SessionCounts:
+    """An hour's session_coherence rows: how many, how many flagged, how many with late responses."""
+
+    sessions: int
+    flagged: int
+    with_late_responses: int
+
+
 @dataclass
 class SessionBuild:
-    """What build_session_coherence wrote: how many sessions, and the rows the profiler made.
-
-    The other sessions' rows (no findings: never flagged, no late response) were written by
-    the database itself (lib/rollup/session_insert.py).
-    """
+    """What build_session_coherence wrote: how many sessions, and per hour how many of them
+    were flagged and how many had late responses."""
 
     n_sessions: int
-    profiled: list[dict[str, Any]]
+    per_hour: dict[datetime, SessionCounts]
 
 
 def build_session_coherence(
@@ -71,32 +79,40 @@ def build_session_coherence(
     """Rewrite the sessions whose last event is in [start, end).
 
     A session that an earlier hour wrote and that has continued into this window moves here:
-    its old row is deleted by session_id in the same transaction. Sessions without profiler
-    work are written with INSERT … SELECT from their summaries; the others are profiled in
-    Python from their events.
+    its old row is deleted by session_id in the same transaction. The database writes the
+    rows with INSERT … SELECT, profiling the sessions that need it in SQL; the few sessions it
+    leaves out (adapter marks that are neither a JSON array nor null) are profiled in Python
+    from their events.
     """
     start, end = naive_utc(start), naive_utc(end)
     built_at = _now()
+    since = start - LOOKBACK
     with engine.begin() as connection:
-        session_insert.stage_summaries(connection, start, end, start - LOOKBACK)
+        with planner_settings(connection):
+            session_insert.stage_summaries(connection, start, end)
         try:
-            summaries = session_insert.profiled_summaries(connection)
-            bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries}
-            profiled = profiled_rows(connection, bounds, start, rule)
-            rows = [profiled[session_id] for session_id in sorted(profiled)]
             session_insert.delete_moved(connection)
             connection.execute(delete(session_coherence).where(
                 session_coherence.c.hour >= start, session_coherence.c.hour < end))
-            n_summarised = session_insert.insert_summarised(connection, built_at)
+            with planner_settings(connection):
+                written = session_insert.insert_profiles(connection, since, built_at, rule)
+            left = (session_insert.unwritten_summaries(connection)
+                    if len(written) < session_insert.staged_count(connection) else [])
+            bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in left}
+            profiled = profiled_rows(connection, bounds, start, rule)
+            rows = [profiled[session_id] for session_id in sorted(profiled)]
             bulk.insert_rows(connection, session_coherence, [{**r, "built_at": built_at} for r in rows])
         finally:
             session_insert.drop_staged(connection)
-    return SessionBuild(n_sessions=n_summarised + len(rows), profiled=rows)
+    return SessionBuild(n_sessions=len(written) + len(rows), per_hour=session_counts(written + rows))
 
 
-def sessions_per_hour(engine: Engine, start: datetime, end: datetime) -> dict[datetime, int]:
-    """session_coherence rows per hour in [start, end)."""
-    query = (select(session_coherence.c.hour, func.count()).where(
-        session_coherence.c.hour >= start, session_coherence.c.hour < end).group_by(session_coherence.c.hour))
-    with engine.connect() as connection:
-        return {hour: int(n) for hour, n in connection.execute(query)}
+def session_counts(rows: list[dict[str, Any]]) -> dict[datetime, SessionCounts]:
+    """Per hour: sessions, flagged ones, ones with late responses."""
+    counts: dict[datetime, list[int]] = {}
+    for row in rows:
+        acc = counts.setdefault(as_datetime(row["hour"]), [0, 0, 0])
+        acc[0] += 1
+        acc[1] += bool(row["flagged"])
+        acc[2] += int(row["n_late_responses"]) > 0
+    return {hour: SessionCounts(*acc) for hour, acc in counts.items()}

@@ -7,23 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule, SessionProfile, session_profile
-from agent_monitor.lib.metrics.rows import as_datetime, is_primary
+from agent_monitor.lib.metrics.rows import is_primary
 from agent_monitor.lib.rollup.loads import (
     late_response_sessions,
     session_escalation_times,
     session_events,
 )
-from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
+from agent_monitor.lib.rollup.session_insert import summary_params
+from agent_monitor.lib.rollup.sql import hour_from_epoch, planner_settings, run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 
 Key = tuple[datetime, str, str]
-# The profiler's findings for a session with nothing to look at: those of every session
-# that `needs_profile` leaves out.
-NO_FINDINGS = session_profile([])
 
 
 def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
@@ -33,7 +30,9 @@ def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[K
     through their events in [hour − 24 h, hour end), as `m2_by_hour_profiled` does in Python.
     """
     out: dict[Key, dict[str, Any]] = {}
-    for row in run_query(connection, "m2", start, end, since=start - LOOKBACK):
+    with planner_settings(connection):
+        rows = run_query(connection, "m2", start, end, since=start - LOOKBACK)
+    for row in rows:
         out[(hour_from_epoch(row["hour_epoch"]), str(row["agent_id"]), str(row["agent_version"]))] = {
             name: int(row[name] or 0)
             for name in ("n_late_responses", "m2_early_refs", "m2_recent_refs", "n_late_sessions")
@@ -92,23 +91,18 @@ def m2_by_hour_profiled(connection: Connection, start: datetime, end: datetime) 
     return out
 
 
-def session_rows(
+def session_rows_profiled(
     connection: Connection, start: datetime, end: datetime, rule: CoherenceFlagRule | None = None
 ) -> list[dict[str, Any]]:
-    """session_coherence rows of the sessions whose last event is in [start, end).
+    """session_coherence rows of the sessions whose last event is in [start, end), every one
+    profiled in Python from its events (the reference for sql/metrics/session_profiles.sql).
 
-    One grouped query summarises every session the window owns; only the sessions whose
-    profile can hold findings (a late response; a field requested at or after the user's
-    first provided field; a name=value reference at or after the user's first name=value
-    fact: `needs_profile`) have their events read and walked in Python.
+    The sessions the window owns come from sql/metrics/session_summaries.sql.
     """
-    summaries = run_query(connection, "session_summaries", start, end, since=start - LOOKBACK)
-    profiled = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries if r["needs_profile"]}
-    rows = profiled_rows(connection, profiled, start, rule)
-    for summary in summaries:
-        session_id = str(summary["session_id"])
-        if session_id not in rows:
-            rows[session_id] = _summary_row(session_id, summary)
+    params = summary_params(start, end)
+    summaries = run_query(connection, "session_summaries", start, end, since=params["since"], recent=params["recent"])
+    bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries}
+    rows = profiled_rows(connection, bounds, start, rule)
     return [rows[session_id] for session_id in sorted(rows)]
 
 
@@ -138,24 +132,6 @@ def profiled_rows(
 
 def _hour_of(epoch_seconds: float) -> datetime:
     return hour_from_epoch(epoch_seconds - epoch_seconds % 3600)
-
-
-def _summary_row(session_id: str, summary: dict[str, Any]) -> dict[str, Any]:
-    """The row of a session without profiler findings: its summary and empty findings."""
-    agents = summary["agent_ids"]
-    if isinstance(agents, str):  # SQLite returns the JSON array as text
-        agents = orjson.loads(agents)
-    return {
-        "session_id": session_id,
-        "hour": _hour_of(float(summary["last_epoch"])),
-        "agent_ids": sorted(str(a) for a in agents or [] if a is not None),
-        "first_ts": as_datetime(summary["first_ts"]),
-        "last_ts": as_datetime(summary["last_ts"]),
-        "n_events": int(summary["n_events"]),
-        "n_responses": int(summary["n_responses"] or 0),
-        "max_turn": int(summary["max_turn"]) if summary["max_turn"] is not None else None,
-        **_findings(NO_FINDINGS),
-    }
 
 
 def _session_row(

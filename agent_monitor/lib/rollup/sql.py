@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,68 @@ HOUR_BUCKET = {
 # The aggregate that collects values into a JSON array.
 JSON_ARRAY_AGG = {"postgresql": "json_agg", "sqlite": "json_group_array"}
 
+# Fixed names and expressions (never values) that differ between the dialects. The JSON columns
+# are JSONB on PostgreSQL and JSON text on SQLite. Text comparisons that must follow Python's
+# code point order name PostgreSQL's "C" collation (SQLite's default, BINARY, is that order).
+PLAIN_FRAGMENTS = {
+    "postgresql": {
+        "json_agg": "jsonb_agg",
+        "json_object": "jsonb_build_object",
+        "json_type": "jsonb_typeof",
+        "position": "strpos",
+        "collate": ' COLLATE "C"',
+    },
+    "sqlite": {
+        "json_agg": "json_group_array",
+        "json_object": "json_object",
+        "json_type": "json_type",
+        "position": "instr",
+        "collate": "",
+    },
+}
+
+# Fragments that wrap an expression: `{name:EXPR}` in the SQL text.
+TEMPLATES = {
+    "postgresql": {
+        # The items of a JSON array as a table ALIAS(value, key), key their order; no rows when
+        # EXPR is not an array (`{elements:EXPR ALIAS}`).
+        "elements": "jsonb_array_elements_text(CASE WHEN jsonb_typeof({0}) = 'array' THEN {0} END)"
+                    " WITH ORDINALITY AS {1}(value, key)",
+        # A member of a JSON object, as JSON; NULL when absent (`{json_field:EXPR NAME}`).
+        "json_field": "({0} -> '{1}')",
+        # JSON text as the JSON column's type.
+        "as_json": "CAST({0} AS JSONB)",
+        # The naive UTC timestamp of an epoch second, in the column's storage form.
+        "timestamp": "(to_timestamp({0}) AT TIME ZONE 'UTC')",
+        # A JSON array's non-null strings, sorted in code point order, as a JSON array (an
+        # array of one string as it is).
+        "sorted_texts": "(CASE WHEN json_array_length({0}) = 1 AND ({0} ->> 0) IS NOT NULL"
+                        " THEN CAST({0} AS JSONB) ELSE"
+                        " (SELECT COALESCE(jsonb_agg(a ORDER BY a COLLATE \"C\"), '[]'::jsonb)"
+                        " FROM json_array_elements_text({0}) AS a WHERE a IS NOT NULL) END)",
+    },
+    "sqlite": {
+        "elements": "json_each(CASE WHEN json_type({0}) = 'array' THEN {0} END) AS {1}",
+        "json_field": "({0} -> '$.{1}')",
+        "as_json": "{0}",
+        "timestamp": "strftime('%Y-%m-%d %H:%M:%S.000000', {0}, 'unixepoch')",
+        "sorted_texts": "(SELECT json_group_array(value) FROM (SELECT value FROM json_each({0})"
+                        " WHERE value IS NOT NULL ORDER BY value))",
+    },
+}
+
+
+class Template:
+    """A fragment used as `{name:arguments}`: the arguments (split at the last space when the
+    template takes two) fill the template."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+
+    def __format__(self, spec: str) -> str:
+        arguments = spec.rsplit(" ", 1) if "{1}" in self.template else [spec]
+        return self.template.format(*arguments)
+
 
 @cache
 def query_text(name: str, dialect: str) -> str:
@@ -33,8 +97,10 @@ def query_text(name: str, dialect: str) -> str:
         raise ValueError(f"unsupported warehouse dialect {dialect!r} (sqlite, postgresql)")
     specific = SQL_FOLDER / f"{name}.{dialect}.sql"
     path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
-    fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p", "b", "o")}
+    fragments: dict[str, object] = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = JSON_ARRAY_AGG[dialect]
+    fragments.update(PLAIN_FRAGMENTS[dialect])
+    fragments.update({key: Template(template) for key, template in TEMPLATES[dialect].items()})
     return path.read_text(encoding="utf-8").format(**fragments)
 
 
@@ -52,3 +118,29 @@ def run_query(
 def hour_from_epoch(epoch: float) -> datetime:
     """The naive UTC datetime of an hour bucket (epoch seconds)."""
     return datetime.fromtimestamp(int(round(float(epoch))), UTC).replace(tzinfo=None)
+
+
+# PostgreSQL settings for the aggregating statements of a build. JIT compilation costs a few
+# hundred milliseconds once a plan's estimated cost passes jit_above_cost, which the JSON array
+# expansions (estimated at 100 rows a call) reach at a few hundred thousand events of an hour,
+# while the statements run for about a second: it makes them slower, and more so as the hour
+# grows (inlining and optimisation start at larger costs). A larger work_mem keeps their
+# sorts, hashes and CTEs in memory.
+PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def planner_settings(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, PLANNER_SETTINGS for the statements run inside, the previous values after
+    (within the connection's transaction); nothing on SQLite."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    previous = {name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+                 for name in PLANNER_SETTINGS}
+    for name, value in PLANNER_SETTINGS.items():
+        connection.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+    yield
+    # Not after an error: the transaction is lost, and the local settings with it.
+    for name, value in previous.items():
+        connection.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})

@@ -86,6 +86,11 @@ Index("ix_raw_events_run", raw_events.c.workflow_run_id)
 Index("ix_raw_events_target", raw_events.c.target_event_id)
 Index("ix_raw_events_shadow_of", raw_events.c.shadow_of)
 Index("ix_raw_events_agent_ts", raw_events.c.agent_id, raw_events.c.ts)
+# M2's late responses (turn >= 50, about 1 % of the responses) of a window, without reading
+# every response of its hours.
+_LATE_RESPONSE = (raw_events.c.event_type == "agent_response") & (raw_events.c.turn >= 50)
+Index("ix_raw_events_late_responses", raw_events.c.ts,
+      postgresql_where=_LATE_RESPONSE, sqlite_where=_LATE_RESPONSE)
 
 quarantined_events = Table(
     "quarantined_events",
