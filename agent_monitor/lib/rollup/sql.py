@@ -22,6 +22,10 @@ HOUR_BUCKET = {
     "sqlite": "(CAST({alias}.ts_epoch / 3600 AS INTEGER) * 3600)",
 }
 
+# Byte-wise order of identifiers (Python's order of str), for the orderings the replays
+# depend on; PostgreSQL's database collation may differ, and is slower to compare.
+COLLATE_C = {"postgresql": ' COLLATE "C"', "sqlite": ""}
+
 # The aggregate that collects values into a JSON array.
 JSON_ARRAY_AGG = {"postgresql": "json_agg", "sqlite": "json_group_array"}
 
@@ -35,6 +39,7 @@ def query_text(name: str, dialect: str) -> str:
     path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
     fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = JSON_ARRAY_AGG[dialect]
+    fragments["collate_c"] = COLLATE_C[dialect]
     return path.read_text(encoding="utf-8").format(**fragments)
 
 
