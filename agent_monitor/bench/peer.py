@@ -91,6 +91,8 @@ def _our_sql(name: str) -> str:
     path = specific if specific.is_file() else SQL_FOLDER / f"{name}.sql"
     fragments = {f"hour_{a}": HOUR_BUCKET["postgresql"].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = "list"
+    fragments["latency_percentiles"] = ""  # the peer runs latency.postgresql.sql on its own
+    fragments["collate_c"] = ""
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 
 

@@ -13,7 +13,7 @@ from agent_monitor.lib.rollup.calibration import m1_by_hour
 from agent_monitor.lib.rollup.coherence import m2_by_hour
 from agent_monitor.lib.rollup.recovery import m6_by_hour
 from agent_monitor.lib.rollup.recovery_state import KeptHours
-from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
+from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query, window_queries
 from agent_monitor.lib.rollup.window import HOUR, from_epoch
 from agent_monitor.lib.rollup.workflows import m5_by_hour
 
@@ -115,7 +115,7 @@ def agent_metrics_rows(
     given, collects M6's reduced outcomes of the window for later builds (recovery_state.py).
     """
     rows: dict[Key, dict[str, Any]] = {}
-    for name in ("responses", "latency", "shadow_pairs"):
+    for name in window_queries(connection.dialect.name):
         _merge_sql(rows, run_query(connection, name, start, min(end, as_of)))
     for name in ("sessions", "session_activity"):
         _merge_sql(rows, run_query(connection, name, start, end, as_of=as_of))

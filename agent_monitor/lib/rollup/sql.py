@@ -26,6 +26,14 @@ HOUR_BUCKET = {
 # depend on; PostgreSQL's database collation may differ, and is slower to compare.
 COLLATE_C = {"postgresql": ' COLLATE "C"', "sqlite": ""}
 
+# Latency percentiles computed inside responses.sql, in its scan (PostgreSQL); SQLite ranks
+# latencies in a query of its own (latency.sqlite.sql). See `window_queries`.
+LATENCY_PERCENTILES = {
+    "postgresql": (",\n       percentile_cont(0.5) WITHIN GROUP (ORDER BY e.latency_ms) AS latency_p50_ms"
+                   ",\n       percentile_cont(0.95) WITHIN GROUP (ORDER BY e.latency_ms) AS latency_p95_ms"),
+    "sqlite": "",
+}
+
 # The aggregate that collects values into a JSON array.
 JSON_ARRAY_AGG = {"postgresql": "json_agg", "sqlite": "json_group_array"}
 
@@ -40,7 +48,13 @@ def query_text(name: str, dialect: str) -> str:
     fragments = {f"hour_{a}": HOUR_BUCKET[dialect].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = JSON_ARRAY_AGG[dialect]
     fragments["collate_c"] = COLLATE_C[dialect]
+    fragments["latency_percentiles"] = LATENCY_PERCENTILES[dialect]
     return path.read_text(encoding="utf-8").format(**fragments)
+
+
+def window_queries(dialect: str) -> tuple[str, ...]:
+    """The per-version aggregates of a window: latency rides in responses where it can."""
+    return ("responses", "shadow_pairs") if LATENCY_PERCENTILES[dialect] else ("responses", "latency", "shadow_pairs")
 
 
 def run_query(
