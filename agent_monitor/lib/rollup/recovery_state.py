@@ -62,7 +62,7 @@ def kept_outcomes(connection: Connection, hours_kept: set[datetime]) -> list[tup
         statement = select(m6_hour_outcomes.c.agent_id, m6_hour_outcomes.c.ts_epoch, m6_hour_outcomes.c.event_id,
                            m6_hour_outcomes.c.success, m6_hour_outcomes.c.kind).where(
             m6_hour_outcomes.c.hour.in_(ordered[i : i + CHUNK]))
-        for agent, ts_epoch, event_id, success, kind in connection.execute(statement):
+        for agent, ts_epoch, event_id, success, kind in connection.execute(statement).all():
             out.append((str(agent), Outcome(float(ts_epoch), str(event_id), bool(success), str(kind))))
     return out
 
