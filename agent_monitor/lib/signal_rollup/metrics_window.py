@@ -48,10 +48,11 @@ def read_agent_hours(
         .group_by(table.c.agent_id, table.c.hour)
         .order_by(table.c.agent_id, table.c.hour)
     )
+    names = [c.name for c in columns]
     result: AgentHours = {}
-    for row in connection.execute(query).mappings():
-        values = {k: _plain(v) for k, v in row.items() if k not in ("agent_id", "hour")}
-        result.setdefault(row["agent_id"], {})[row["hour"]] = values
+    for agent_id, hour, *values in connection.execute(query).all():
+        result.setdefault(agent_id, {})[hour] = {
+            name: _plain(v) if v.__class__ is Decimal else v for name, v in zip(names, values, strict=True)}
     return result
 
 
