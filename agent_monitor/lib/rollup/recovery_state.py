@@ -20,13 +20,16 @@ from sqlalchemy import Connection, delete, select
 
 from agent_monitor.lib.metrics.recovery import Outcome
 from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
-from agent_monitor.lib.rollup.window import HOUR, hours
+from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, hours
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.tables_metrics import m6_hour_outcomes, m6_hours_read
 from agent_monitor.lib.warehouse.tables_raw import raw_event_hours
 
 CHUNK = 500
+# Kept hours older than this before a build's first hour are dropped (two look-backs: a
+# build reads one look-back before its window, and windows of a backfill move forward).
+KEEP_HOURS_BEFORE = 2 * LOOKBACK
 
 
 @dataclass
@@ -98,11 +101,18 @@ def keep(kept: KeptHours, rows: list[dict[str, Any]], start: datetime, end: date
 
 
 def save(connection: Connection, kept: KeptHours, built_at: datetime) -> None:
-    """Replace the kept rows and marks of the collected hours (inside the build's transaction)."""
+    """Replace the kept rows and marks of the collected hours (inside the build's transaction).
+
+    Hours more than two look-backs before the first of them are dropped: later hours never
+    read them, and an older hour rebuilt after that reads them from raw_events (no mark).
+    """
     if not kept.marks:
         return
     lock_table_for_rebuild(connection, m6_hour_outcomes.name)
     ordered = sorted(kept.marks)
+    horizon = ordered[0] - KEEP_HOURS_BEFORE
+    connection.execute(delete(m6_hour_outcomes).where(m6_hour_outcomes.c.hour < horizon))
+    connection.execute(delete(m6_hours_read).where(m6_hours_read.c.hour < horizon))
     for i in range(0, len(ordered), CHUNK):
         chunk = ordered[i : i + CHUNK]
         connection.execute(delete(m6_hour_outcomes).where(m6_hour_outcomes.c.hour.in_(chunk)))

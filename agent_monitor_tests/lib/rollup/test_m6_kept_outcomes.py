@@ -119,3 +119,29 @@ def test_late_data_in_an_hour_with_kept_rows_and_no_rebuild_matches_the_replay(s
     h11 = T0 + 3 * HOUR
     got = m6_of(build_agent_metrics(engine, h11, h11 + HOUR, AS_OF))
     assert_same(got, full_replay(events + late, h11, h11 + HOUR))
+
+
+def test_kept_hours_older_than_two_look_backs_are_dropped_and_read_from_raw_events_again(
+    spied: Any, tmp_path: Path
+) -> None:
+    engine, reads = spied
+    # Outcomes at 08:00–12:00 on 2026-01-05, and the same 56 h later (from 2026-01-07 16:00).
+    later = T0 + 56 * HOUR
+    events = generated_events(seed=5)
+    shifted = [{**e, "event_id": f"x{e['event_id']}",
+                "ts": iso(datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ") + 56 * HOUR)} for e in events]
+    ingest_path(engine, write_jsonl(tmp_path / "e.jsonl", events + shifted))
+    build_agent_metrics(engine, T0, T0 + 4 * HOUR, AS_OF + 56 * HOUR)
+    build_agent_metrics(engine, later, later + HOUR, AS_OF + 56 * HOUR)
+    with engine.connect() as connection:
+        marks = sorted(connection.execute(select(m6_hours_read.c.hour)).scalars())
+        hours_with_rows = set(connection.execute(select(m6_hour_outcomes.c.hour).distinct()).scalars())
+    # The later build keeps 2026-01-07 16:00 and drops what is older than 48 h before it
+    # (before 2026-01-05 16:00): the four hours the first build kept.
+    assert marks == [later] and hours_with_rows == {later}
+    # Rebuilt now, hour 11 reads every look-back hour from raw_events, with the same result.
+    reads.clear()
+    h11 = T0 + 3 * HOUR
+    got = m6_of(build_agent_metrics(engine, h11, h11 + HOUR, AS_OF + 56 * HOUR))
+    assert reads == [(h11 - LOOKBACK, h11), (h11, h11 + HOUR)]
+    assert_same(got, full_replay(events, h11, h11 + HOUR))
