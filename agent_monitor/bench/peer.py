@@ -93,6 +93,8 @@ def _our_sql(name: str) -> str:
     fragments = {f"hour_{a}": HOUR_BUCKET["postgresql"].format(alias=a) for a in ("e", "p", "b", "o")}
     fragments["json_array_agg"] = "list"
     fragments["json_field"] = Template("json_extract({0}, '$.{1}')")
+    fragments["latency_percentiles"] = ""  # the peer runs latency.postgresql.sql on its own
+    fragments["collate"] = ""
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 
 

@@ -1,5 +1,8 @@
 -- Primary agent responses of the window, per hour × agent × agent_version: counts and sums.
 -- {hour_e} is the dialect's hour bucket of e.ts_epoch (epoch seconds of the hour's start).
+-- The latency_percentiles fragment: on PostgreSQL the latency percentiles of latency.postgresql.sql in
+-- the same scan (percentile_cont skips NULL latencies, as that query's filter does); empty
+-- on SQLite, which runs latency.sqlite.sql.
 SELECT {hour_e} AS hour_epoch,
        e.agent_id AS agent_id,
        COALESCE(e.agent_version, '') AS agent_version,
@@ -23,7 +26,7 @@ SELECT {hour_e} AS hour_epoch,
        SUM(e.hedging_rate) AS hedging_sum,
        COUNT(e.repeated_trigram_rate) AS n_trigram,
        SUM(e.repeated_trigram_rate) AS trigram_sum,
-       COUNT(e.latency_ms) AS n_latency
+       COUNT(e.latency_ms) AS n_latency{latency_percentiles}
 FROM raw_events e
 WHERE e.event_type = 'agent_response'
   AND COALESCE(e.deployment, 'primary') <> 'shadow'

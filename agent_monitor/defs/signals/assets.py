@@ -8,7 +8,7 @@ from agent_monitor.defs.partitions import hourly_table
 from agent_monitor.defs.per_hour import Rows, report_each_hour
 from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
-from agent_monitor.lib.signal_rollup.drift_rows import drift_row, history_hours, signal_params
+from agent_monitor.lib.signal_rollup.drift_rows import INPUT_COLUMNS, drift_row, history_hours, signal_params
 from agent_monitor.lib.signal_rollup.metrics_window import read_agent_hours
 from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import breach_markdown, utc_now
@@ -36,7 +36,7 @@ def drift_signals_hourly(
     history = history_hours(rules)
     rows = []
     with warehouse.engine.begin() as connection:
-        agents = read_agent_hours(connection, start - HOUR * history, end)
+        agents = read_agent_hours(connection, start - HOUR * history, end, only=INPUT_COLUMNS)
         for agent_id, hours in sorted(agents.items()):
             params = signal_params(rules, agent_id)
             for hour in sorted(h for h in hours if start <= h < end):

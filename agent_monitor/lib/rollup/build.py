@@ -10,7 +10,7 @@ from sqlalchemy import Engine, delete
 
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
 from agent_monitor.lib.metrics.rows import as_datetime
-from agent_monitor.lib.rollup import session_insert
+from agent_monitor.lib.rollup import recovery_state, session_insert
 from agent_monitor.lib.rollup.coherence import profiled_rows
 from agent_monitor.lib.rollup.consistency import decision_rows
 from agent_monitor.lib.rollup.hourly import agent_metrics_rows
@@ -38,9 +38,12 @@ def build_agent_metrics(
     """
     start, end = naive_utc(start), naive_utc(end)
     as_of = naive_utc(as_of) if as_of is not None else _now()
+    kept = recovery_state.KeptHours()
     with engine.begin() as connection:
-        rows = agent_metrics_rows(connection, start, end, as_of)
-        replace_window(connection, agent_metrics_hourly, start, end, rows, _now())
+        rows = agent_metrics_rows(connection, start, end, as_of, kept)
+        built_at = _now()
+        replace_window(connection, agent_metrics_hourly, start, end, rows, built_at)
+        recovery_state.save(connection, kept, built_at)
     return rows
 
 

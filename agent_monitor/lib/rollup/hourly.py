@@ -12,7 +12,8 @@ from agent_monitor.lib.metrics.rates import ratio
 from agent_monitor.lib.rollup.calibration import m1_by_hour
 from agent_monitor.lib.rollup.coherence import m2_by_hour
 from agent_monitor.lib.rollup.recovery import m6_by_hour
-from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
+from agent_monitor.lib.rollup.recovery_state import KeptHours
+from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query, window_queries
 from agent_monitor.lib.rollup.window import HOUR, from_epoch
 from agent_monitor.lib.rollup.workflows import m5_by_hour
 
@@ -104,16 +105,17 @@ def _merge_sql(rows: dict[Key, dict[str, Any]], found: list[dict[str, Any]]) -> 
 
 
 def agent_metrics_rows(
-    connection: Connection, start: datetime, end: datetime, as_of: datetime
+    connection: Connection, start: datetime, end: datetime, as_of: datetime, kept: KeptHours | None = None
 ) -> list[dict[str, Any]]:
     """Every agent_metrics_hourly row of the hours in [start, end) (naive UTC), rates derived.
 
     `as_of` is the moment of the build: nothing at or after it has happened yet (SPEC §8), so
     the still-filling hour is judged as of then, and every row records the moment it is
-    judged at (`as_of`: the build time, or the hour's end once the hour is over).
+    judged at (`as_of`: the build time, or the hour's end once the hour is over). `kept`, when
+    given, collects M6's reduced outcomes of the window for later builds (recovery_state.py).
     """
     rows: dict[Key, dict[str, Any]] = {}
-    for name in ("responses", "latency", "shadow_pairs"):
+    for name in window_queries(connection.dialect.name):
         _merge_sql(rows, run_query(connection, name, start, min(end, as_of)))
     for name in ("sessions", "session_activity"):
         _merge_sql(rows, run_query(connection, name, start, end, as_of=as_of))
@@ -121,7 +123,7 @@ def agent_metrics_rows(
         for key, values in source.items():
             _row(rows, key).update(values)
     m5 = m5_by_hour(connection, start, end, as_of)
-    m6 = m6_by_hour(connection, start, end, as_of)
+    m6 = m6_by_hour(connection, start, end, as_of, kept)
     agents = {(k[0], k[1]) for k in rows} | set(m5) | set(m6)
     for hour, agent in agents:
         row = _row(rows, (hour, agent, AGENT_LEVEL))

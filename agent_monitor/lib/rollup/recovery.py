@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from agent_monitor.lib.metrics.recovery import Outcome, recovery_window
-from agent_monitor.lib.rollup.sql import run_query
+from agent_monitor.lib.rollup import recovery_state as state
+from agent_monitor.lib.rollup.recovery_state import KeptHours
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 
 
@@ -27,7 +28,7 @@ class HourRecovery:
 
 
 def m6_by_hour(
-    connection: Connection, start: datetime, end: datetime, as_of: datetime
+    connection: Connection, start: datetime, end: datetime, as_of: datetime, kept: KeptHours | None = None
 ) -> dict[tuple[datetime, str], HourRecovery]:
     """Per hour and agent with outcomes in the 24 h look-back: recovered and open incidents.
 
@@ -35,8 +36,11 @@ def m6_by_hour(
     result of an hour is the same whether it is built alone or inside a backfill. An hour
     that has not ended yet is replayed up to `as_of`, and an open incident's age is its age
     at `as_of` (SPEC §8: no time that has not passed is counted).
+
+    The look-back's outcomes come from the rows earlier builds kept when still current
+    (lib/rollup/recovery_state.py); `kept`, when given, collects the window's rows to keep.
     """
-    per_agent = _reduced_outcomes(connection, start - LOOKBACK, min(end, as_of))
+    per_agent = reduced_outcomes(connection, start, min(end, as_of), kept)
     out: dict[tuple[datetime, str], HourRecovery] = {}
     for agent, outcomes in per_agent.items():
         epochs = [o.ts_epoch for o in outcomes]
@@ -65,15 +69,33 @@ def m6_by_hour(
     return out
 
 
-def _reduced_outcomes(connection: Connection, since: datetime, end: datetime) -> dict[str, list[Outcome]]:
-    """Each agent's outcomes in [since, end) that can change the replay, in replay order.
+def reduced_outcomes(
+    connection: Connection, start: datetime, end: datetime, kept: KeptHours | None = None
+) -> dict[str, list[Outcome]]:
+    """Each agent's outcomes in [start − 24 h, end) that can change the replay, in replay order.
 
     The rows every hour's replay reacts to (sql/metrics/recovery_outcomes.sql): a fraction
     of the agent's outcomes when failures are rare, with the same incidents as the full list.
+    Hours of the look-back kept at their current ingestion mark are read from the kept rows.
     """
+    since = start - LOOKBACK
+    marks = state.ingest_marks(connection, since, end)  # before any event is read
+    look_back = [h for h in hours(since, min(start, end))]
+    from_kept = state.kept_hours(connection, marks, (h for h in look_back if h + HOUR <= end))
+    found = state.kept_outcomes(connection, from_kept)
+    for lo, hi in state.runs((h for h in look_back if h not in from_kept), end):
+        found += _outcomes(state.raw_outcomes(connection, lo, hi))
+    if start < end:
+        window = state.raw_outcomes(connection, start, end)
+        found += _outcomes(window)
+        if kept is not None:
+            state.keep(kept, window, start, end, marks)
     out: dict[str, list[Outcome]] = defaultdict(list)
-    for row in run_query(connection, "recovery_outcomes", since, end):
-        out[str(row["agent_id"])].append(
-            Outcome(float(row["ts_epoch"]), str(row["event_id"]), bool(row["success"]), str(row["kind"]))
-        )
-    return dict(out)
+    for agent, outcome in found:
+        out[agent].append(outcome)
+    return {agent: sorted(outcomes) for agent, outcomes in out.items()}
+
+
+def _outcomes(rows: list[dict]) -> list[tuple[str, Outcome]]:
+    return [(str(r["agent_id"]), Outcome(float(r["ts_epoch"]), str(r["event_id"]), bool(r["success"]), str(r["kind"])))
+            for r in rows]

@@ -24,6 +24,14 @@ HOUR_BUCKET = {
     "sqlite": "(CAST({alias}.ts_epoch / 3600 AS INTEGER) * 3600)",
 }
 
+# Latency percentiles computed inside responses.sql, in its scan (PostgreSQL); SQLite ranks
+# latencies in a query of its own (latency.sqlite.sql). See `window_queries`.
+LATENCY_PERCENTILES = {
+    "postgresql": (",\n       percentile_cont(0.5) WITHIN GROUP (ORDER BY e.latency_ms) AS latency_p50_ms"
+                   ",\n       percentile_cont(0.95) WITHIN GROUP (ORDER BY e.latency_ms) AS latency_p95_ms"),
+    "sqlite": "",
+}
+
 # The aggregate that collects values into a JSON array.
 JSON_ARRAY_AGG = {"postgresql": "json_agg", "sqlite": "json_group_array"}
 
@@ -101,7 +109,13 @@ def query_text(name: str, dialect: str) -> str:
     fragments["json_array_agg"] = JSON_ARRAY_AGG[dialect]
     fragments.update(PLAIN_FRAGMENTS[dialect])
     fragments.update({key: Template(template) for key, template in TEMPLATES[dialect].items()})
+    fragments["latency_percentiles"] = LATENCY_PERCENTILES[dialect]
     return path.read_text(encoding="utf-8").format(**fragments)
+
+
+def window_queries(dialect: str) -> tuple[str, ...]:
+    """The per-version aggregates of a window: latency rides in responses where it can."""
+    return ("responses", "shadow_pairs") if LATENCY_PERCENTILES[dialect] else ("responses", "latency", "shadow_pairs")
 
 
 def run_query(

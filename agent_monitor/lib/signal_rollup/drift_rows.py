@@ -22,6 +22,11 @@ P2_SERIES: dict[str, tuple[str, str]] = {
     "trigram": ("trigram_sum", "n_trigram"),
 }
 PROXIES: tuple[str, ...] = ("output_tokens", "hedging", "trigram")
+# The agent_metrics_hourly sums a drift row reads (P1's confidences, P2's series, P3's turns).
+INPUT_COLUMNS: tuple[str, ...] = (
+    "n_confidence", "confidence_sum", *(c for pair in P2_SERIES.values() for c in pair),
+    "user_turns", "active_session_minutes",
+)
 # P2 breaches only when one series stays beyond its threshold for this many consecutive hours.
 P2_SUSTAINED_HOURS = 2
 

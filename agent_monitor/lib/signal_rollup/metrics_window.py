@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,23 +28,31 @@ MAXED_COLUMNS: tuple[str, ...] = ("m6_open_incident_age_seconds",)
 AgentHours = dict[str, dict[datetime, dict[str, Any]]]
 
 
-def read_agent_hours(connection: Connection, start: datetime, end: datetime) -> AgentHours:
-    """{agent: {hour: {column: value}}} for hours in [start, end); NULL sums stay None."""
+def read_agent_hours(
+    connection: Connection, start: datetime, end: datetime, only: Collection[str] | None = None
+) -> AgentHours:
+    """{agent: {hour: {column: value}}} for hours in [start, end); NULL sums stay None.
+
+    `only`: read just these of the summed and maxed columns (and not `as_of`), e.g. the
+    inputs of the drift signals over their 168-hour baselines.
+    """
     table = agent_metrics_hourly
-    columns = [func.sum(table.c[name]).label(name) for name in SUMMED_COLUMNS]
-    columns += [func.max(table.c[name]).label(name) for name in MAXED_COLUMNS]
-    # The moment the hour was judged at (earlier than its end while it was still filling).
-    columns.append(func.min(table.c.as_of).label("as_of"))
+    columns = [func.sum(table.c[name]).label(name) for name in SUMMED_COLUMNS if only is None or name in only]
+    columns += [func.max(table.c[name]).label(name) for name in MAXED_COLUMNS if only is None or name in only]
+    if only is None:
+        # The moment the hour was judged at (earlier than its end while it was still filling).
+        columns.append(func.min(table.c.as_of).label("as_of"))
     query = (
         select(table.c.agent_id, table.c.hour, *columns)
         .where(table.c.hour >= start, table.c.hour < end)
         .group_by(table.c.agent_id, table.c.hour)
         .order_by(table.c.agent_id, table.c.hour)
     )
+    names = [c.name for c in columns]
     result: AgentHours = {}
-    for row in connection.execute(query).mappings():
-        values = {k: _plain(v) for k, v in row.items() if k not in ("agent_id", "hour")}
-        result.setdefault(row["agent_id"], {})[row["hour"]] = values
+    for agent_id, hour, *values in connection.execute(query).all():
+        result.setdefault(agent_id, {})[hour] = {
+            name: _plain(v) if v.__class__ is Decimal else v for name, v in zip(names, values, strict=True)}
     return result
 
 

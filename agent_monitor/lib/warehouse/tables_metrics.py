@@ -105,6 +105,31 @@ agent_metrics_hourly = Table(
 )
 Index("ix_agent_metrics_hourly_agent", agent_metrics_hourly.c.agent_id, agent_metrics_hourly.c.hour)
 
+# M6's reduced outcomes per hour (sql/metrics/recovery_outcomes.sql: the outcomes an hour's
+# replay can react to, a function of that hour's events alone), kept by the build of the hour
+# so that later hours read their 24-hour look-back here instead of from raw_events
+# (lib/rollup/recovery_state.py). `m6_hours_read` holds the ingestion mark
+# (raw_event_hours.last_ingest_id) each hour was read at: an hour whose mark has moved since
+# is read from raw_events again.
+m6_hour_outcomes = Table(
+    "m6_hour_outcomes",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("agent_id", String(), nullable=False),
+    Column("ts_epoch", Float(), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("success", Boolean(), nullable=False),
+)
+
+m6_hours_read = Table(
+    "m6_hours_read",
+    metadata,
+    Column("hour", DateTime(), primary_key=True),
+    Column("ingest_mark", BigInteger(), nullable=False),
+    Column("built_at", DateTime(), nullable=False),
+)
+
 # One row per session, written by the partition of the hour of the session's last event.
 session_coherence = Table(
     "session_coherence",
