@@ -29,7 +29,7 @@ def _reference(rows: list[dict[str, Any]]) -> str:
     return "".join(bulk._copy_line_escaped(row, NAMES, special) + "\n" for row in rows)
 
 
-class Colour(str, Enum):
+class Colour(str, Enum):  # noqa: UP042 - str() of this one is "Colour.RED", not its value
     RED = "red"
 
 
