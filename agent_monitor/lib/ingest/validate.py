@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,8 +23,7 @@ class Rejected(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class ValidEvent:
+class ValidEvent(NamedTuple):
     row: dict[str, Any]
 
     @property
