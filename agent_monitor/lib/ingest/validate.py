@@ -62,20 +62,26 @@ def header_row(event: Any) -> tuple[str, dict[str, Any]]:
     event type and the row's first columns."""
     if not isinstance(event, dict):
         raise Rejected("bad_json", f"expected a JSON object, got {type(event).__name__}")
-    event_id = _required(event, "event_id")
+    get = event.get
+    event_id = get("event_id")
+    if event_id is None:
+        _required(event, "event_id")
     if not isinstance(event_id, str):
         raise Rejected("bad_type:event_id", "event_id must be a string")
     if not 1 <= len(event_id) <= spec.MAX_EVENT_ID_LENGTH:
         raise Rejected("out_of_range:event_id", f"event_id must be 1–128 characters, got {len(event_id)}")
-    event_type = _required(event, "event_type")
+    event_type = get("event_type")
+    if event_type is None:
+        _required(event, "event_type")
     if event_type not in spec.EVENT_TYPES:
         known = ", ".join(spec.EVENT_TYPES)
         raise Rejected("unknown_event_type", f"event_type {str(event_type)[:100]!r} is not one of {known}")
     ts = _timestamp(event, "ts", required=True)
     assert ts is not None
     for name in spec.REQUIRED_FIELDS[event_type]:
-        _required(event, name)
-    schema_version = event.get("schema_version", 1)
+        if get(name) is None:
+            _required(event, name)
+    schema_version = get("schema_version", 1)
     if schema_version is not None:
         _check_int(schema_version, "schema_version")
         if schema_version not in spec.SUPPORTED_SCHEMA_VERSIONS:
@@ -101,30 +107,32 @@ def _named_fields_into(row: dict[str, Any], event: dict[str, Any], event_type: s
     extra: dict[str, Any] = {}
     for name, value in event.items():
         rule = rules.get(name, _EXTRA)
-        if rule is _HEADER:
-            continue
-        if rule is _EXTRA:
-            extra[name] = value
-            continue
-        if value is None:
-            continue
         kind = type(value)
-        if rule is _PLAIN:
+        if rule is _PLAIN:  # the most frequent: checked first
             if kind is str:
                 row[name] = value
                 continue
+        elif rule is _HEADER:
+            continue
+        elif rule is _EXTRA:
+            extra[name] = value
+            continue
         elif rule is _TURN:
-            if kind is int and 1 <= value <= spec.MAX_TURN:
+            if kind is int and 1 <= value <= _MAX_TURN:
                 row[name] = value
                 continue
         elif rule is _COUNT:
-            if kind is int and 0 <= value <= spec.MAX_BIGINT:
+            if kind is int and 0 <= value <= _MAX_BIGINT:
                 row[name] = value
                 continue
         elif rule is _STRING_LIST:
-            if kind is list and all(type(item) is str for item in value):
-                row[name] = value
-                continue
+            if kind is list:
+                for item in value:
+                    if type(item) is not str:
+                        break
+                else:
+                    row[name] = value
+                    continue
         elif rule is _CONFIDENCE:
             if kind is float and 0.0 <= value <= 1.0:
                 row[name] = value
@@ -137,6 +145,8 @@ def _named_fields_into(row: dict[str, Any], event: dict[str, Any], event_type: s
             if kind is str and value in rule:
                 row[name] = value
                 continue
+        if value is None:
+            continue
         row.update(_typed_field(event_type, name, value))
     return extra
 
@@ -184,6 +194,7 @@ def _rule(event_type: str, name: str) -> str | frozenset[str]:
     return {"turn": _TURN, "confidence": _CONFIDENCE, "latency_ms": _LATENCY}.get(name, _OTHER)
 
 
+_MAX_TURN, _MAX_BIGINT = spec.MAX_TURN, spec.MAX_BIGINT
 _RULES: dict[str, dict[str, str | frozenset[str]]] = {
     t: {
         **{name: _HEADER for name in ("event_id", "event_type", "ts", "schema_version")},
