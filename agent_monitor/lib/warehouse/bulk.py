@@ -126,21 +126,22 @@ def _layout(table: Table) -> _Layout:
     return layout
 
 
-def _copy_value(kind: str, value: Any) -> str:
-    """The COPY text of one non-None value, before escaping (as `_copy_text(convert(value))`)."""
-    if kind == "plain":
-        if isinstance(value, str):
-            return value  # a str subclass: joined as its characters, as `translate` gives them
-        return repr(value) if isinstance(value, float) else str(value)
-    if kind == "json":
-        return orjson.dumps(value).decode()
-    if kind == "bool":
-        return "t" if value else "f"
-    if kind == "datetime":
-        return value.isoformat(sep=" ", timespec="microseconds")
-    if kind == "float":
-        return repr(float(value))
-    return str(int(value))
+def _copy_plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value  # a str subclass: joined as its characters, as `translate` gives them
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+# The COPY text of one non-None value before escaping, per column kind: what
+# `_copy_text(_COPY_CONVERTERS[kind](value))` writes when there is nothing to escape.
+_COPY_VALUE: dict[str, Converter] = {
+    "plain": _copy_plain,
+    "json": lambda value: orjson.dumps(value).decode(),
+    "bool": lambda value: "t" if value else "f",
+    "datetime": lambda value: value.isoformat(sep=" ", timespec="microseconds"),
+    "float": lambda value: repr(float(value)),
+    "int": lambda value: str(int(value)),
+}
 
 
 def _copy_line_escaped(row: dict[str, Any], names: Sequence[str], special: list[tuple[int, Converter]]) -> str:
@@ -160,7 +161,11 @@ def copy_text(table: Table, rows: Sequence[dict[str, Any]]) -> str:
     is checked whole: its tabs must be the separators and its backslashes those of its `\\N`.
     """
     layout = _layout(table)
-    slots = {name: (i, kind) for i, (name, kind) in enumerate(zip(layout.names, layout.kinds, strict=True))}
+    # name → (position, converter, plain text column, 1 when its NULL is `\\N`)
+    slots = {
+        name: (i, _COPY_VALUE[kind], kind == "plain", int(kind != "json"))
+        for i, (name, kind) in enumerate(zip(layout.names, layout.kinds, strict=True))
+    }
     separators = len(layout.names) - 1
     # What a missing key or a None value becomes: JSON columns store the JSON value null.
     empty = ["null" if kind == "json" else _NULL for kind in layout.kinds]
@@ -176,13 +181,9 @@ def copy_text(table: Table, rows: Sequence[dict[str, Any]]) -> str:
             slot = slots.get(name)
             if slot is None:
                 continue
-            i, kind = slot
-            if kind == "plain" and type(value) is str:
-                values[i] = value
-            else:
-                values[i] = _copy_value(kind, value)
-            if kind != "json":
-                nulls -= 1
+            i, convert, plain, counted = slot
+            values[i] = value if plain and type(value) is str else convert(value)
+            nulls -= counted
         line = "\t".join(values)
         if line.count("\t") != separators or line.count("\\") != nulls or "\n" in line or "\r" in line:
             if special is None:
