@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Engine
@@ -28,8 +28,7 @@ from agent_monitor.lib.ingest.validate import Rejected, ValidEvent
 from agent_monitor.lib.warehouse.tables_raw import review_hours
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One record and what validation made of it: an event, a rejection, or a blank line."""
 
     record: SourceRecord
@@ -92,7 +91,7 @@ def write_isolated(engine: Engine, ingest_id: int, source: str, items: list[Item
         index = events[0]
         column = _refused_column(refusal)
         rejection = Rejected(f"rejected:{column}", f"the database refused the value: {_first_line(refusal)}")
-        items = [*items[:index], replace(items[index], event=None, rejection=rejection), *items[index + 1 :]]
+        items = [*items[:index], items[index]._replace(event=None, rejection=rejection), *items[index + 1 :]]
         totals_add(totals, _write(engine, ingest_id, source, items))
         return
     middle = len(items) // 2

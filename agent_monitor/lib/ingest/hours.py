@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 
+from agent_monitor.lib.ingest.store import among
 from agent_monitor.lib.metrics.completion import STALL_AFTER_S, TERMINAL
 from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, raw_events
 
@@ -69,7 +70,7 @@ def _target_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> lis
     ids = [r.get("target_event_id") or r.get("shadow_of") for r in rows]
     out: list[datetime] = []
     for chunk in _chunks(i for i in ids if i):
-        statement = select(raw_events.c.ts).where(raw_events.c.event_id.in_(bindparam("ids", expanding=True)))
+        statement = select(raw_events.c.ts).where(among(connection, raw_events.c.event_id))
         out += [hour_of(row.ts) for row in connection.execute(statement, {"ids": chunk})]
     return out
 
@@ -94,7 +95,7 @@ def _session_owner_hours(connection: Connection, rows: Sequence[dict[str, Any]])
     for chunk in _chunks(sessions):
         statement = (
             select(e.session_id, e.agent_id, func.min(e.ts).label("first_ts"))
-            .where(e.session_id.in_(bindparam("ids", expanding=True)), e.event_type == "agent_response",
+            .where(among(connection, e.session_id), e.event_type == "agent_response",
                    func.coalesce(e.deployment, "primary") != "shadow")
             .group_by(e.session_id, e.agent_id)
         )
@@ -125,7 +126,7 @@ def _run_end_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> se
     for chunk in _chunks(run_ids):
         statement = (
             select(e.workflow_run_id, e.ts, e.started_at, terminal.label("terminal"), failed.label("failed"))
-            .where(e.workflow_run_id.in_(bindparam("ids", expanding=True)), is_run_event)
+            .where(among(connection, e.workflow_run_id), is_run_event)
         )
         state: dict[str, list[Any]] = {}
         for run_id, ts, started_at, is_terminal, is_failed in connection.execute(statement, {"ids": chunk}):

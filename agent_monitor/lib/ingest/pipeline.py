@@ -161,10 +161,18 @@ def _ingest_records(
                 "started_at": now,
             },
         )
+    # The lookup columns' statistics are refreshed as the run grows (after 10k, 40k, 160k…
+    # events): loading into a young table, PostgreSQL otherwise plans each batch's session
+    # lookup as a scan that grows with the table (134 ms per batch at 195k rows; 0.4 ms after).
+    next_statistics = store.ANALYZE_AFTER_EVENTS
     try:
         for records_batch in _batches(records, batch_size):
             items = [classify(record, store_text=store_text) for record in records_batch]
             write_isolated(engine, result.ingest_id, result.source, items, result)
+            if result.accepted >= next_statistics:
+                with engine.begin() as connection:
+                    store.refresh_lookup_statistics(connection)
+                next_statistics = 4 * result.accepted
     except Exception as error:
         _record_failure(engine, result.ingest_id, error)
         raise

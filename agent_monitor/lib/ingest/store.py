@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, String, Table, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agent_monitor.lib.warehouse import bulk
@@ -20,12 +20,23 @@ from agent_monitor.lib.warehouse.tables_raw import (
 )
 
 
+def among(connection: Connection, column: Any, name: str = "ids") -> Any:
+    """`column = ANY(:name)` on PostgreSQL (one array parameter), `column IN (:name…)` elsewhere.
+
+    A list of thousands of ids is one value to bind and parse as an array; as an expanded IN
+    list it is thousands of parameters for SQLAlchemy to render and the server to parse.
+    """
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String())))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     """event_id → content_hash for the ids already in `raw_events`."""
     if not event_ids:
         return {}
     statement = select(raw_events.c.event_id, raw_events.c.content_hash).where(
-        raw_events.c.event_id.in_(bindparam("ids", expanding=True))
+        among(connection, raw_events.c.event_id)
     )
     return {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
 
@@ -44,9 +55,7 @@ def existing_quarantine_keys(connection: Connection, keys: Sequence[str]) -> set
     """The keys (hash of the line) of these bad lines that are already quarantined."""
     if not keys:
         return set()
-    statement = select(quarantined_events.c.raw_hash).where(
-        quarantined_events.c.raw_hash.in_(bindparam("keys", expanding=True))
-    )
+    statement = select(quarantined_events.c.raw_hash).where(among(connection, quarantined_events.c.raw_hash, "keys"))
     return {row.raw_hash for row in connection.execute(statement, {"keys": list(keys)})}
 
 
@@ -99,6 +108,12 @@ def refresh_statistics(connection: Connection, accepted: int) -> bool:
         return False
     connection.exec_driver_sql("ANALYZE raw_events")
     return True
+
+
+def refresh_lookup_statistics(connection: Connection) -> None:
+    """On PostgreSQL, ANALYZE only the columns ingestion's own lookups filter on (cheaper than all)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE raw_events (event_id, session_id, event_type, deployment, workflow_run_id)")
 
 
 def hour_of(ts: datetime) -> datetime:

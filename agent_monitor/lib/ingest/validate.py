@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,8 +23,7 @@ class Rejected(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class ValidEvent:
+class ValidEvent(NamedTuple):
     row: dict[str, Any]
 
     @property
@@ -40,44 +38,14 @@ def canonical_hash(event: dict[str, Any]) -> str:
 
 def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
     """Validate one event; raises `Rejected` with the first contract violation found."""
-    if not isinstance(event, dict):
-        raise Rejected("bad_json", f"expected a JSON object, got {type(event).__name__}")
-    event_id = _required(event, "event_id")
-    if not isinstance(event_id, str):
-        raise Rejected("bad_type:event_id", "event_id must be a string")
-    if not 1 <= len(event_id) <= spec.MAX_EVENT_ID_LENGTH:
-        raise Rejected("out_of_range:event_id", f"event_id must be 1–128 characters, got {len(event_id)}")
-    event_type = _required(event, "event_type")
-    if event_type not in spec.EVENT_TYPES:
-        known = ", ".join(spec.EVENT_TYPES)
-        raise Rejected("unknown_event_type", f"event_type {str(event_type)[:100]!r} is not one of {known}")
-    ts = _timestamp(event, "ts", required=True)
-    assert ts is not None
-    for name in spec.REQUIRED_FIELDS[event_type]:
-        _required(event, name)
-    schema_version = event.get("schema_version", 1)
-    if schema_version is not None:
-        _check_int(schema_version, "schema_version")
-        if schema_version not in spec.SUPPORTED_SCHEMA_VERSIONS:
-            raise Rejected("out_of_range:schema_version", f"schema_version {schema_version} is not supported (1)")
-
-    named = _NAMED_FIELDS[event_type]
-    row: dict[str, Any] = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "ts": ts.replace(tzinfo=None),
-        "ts_epoch": ts.timestamp(),
-        "schema_version": schema_version or 1,
-        "content_hash": canonical_hash(event),
-    }
-    for name in _OPTIONAL_FIELDS[event_type]:
-        value = event.get(name)
-        if value is None:
-            continue
-        if type(value) is str and name in _PLAIN_STRING_FIELDS:  # the common case, inline
-            row[name] = value
-        else:
-            row.update(_typed_field(event_type, name, value))
+    event_type, row = header_row(event)
+    try:
+        extra = _named_fields_into(row, event, event_type)
+    except Exception:
+        # Report the first violation in the fixed order, whatever the event's key order (the
+        # same check raises the same way for any other error, e.g. a decision too deep to encode).
+        _check_in_order(event, event_type)
+        raise
     if event_type == "agent_response":
         row.setdefault("status", "ok")
         row.setdefault("deployment", "primary")
@@ -85,9 +53,110 @@ def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
         row.update(derived_columns(event))
         if not store_text:
             row.pop("text", None)
-    extra = {k: v for k, v in event.items() if k not in named}
     row["attributes"] = extra or None
     return ValidEvent(row=row)
+
+
+def header_row(event: Any) -> tuple[str, dict[str, Any]]:
+    """Check what every event needs (id, type, time, required fields, schema version); the
+    event type and the row's first columns."""
+    if not isinstance(event, dict):
+        raise Rejected("bad_json", f"expected a JSON object, got {type(event).__name__}")
+    get = event.get
+    event_id = get("event_id")
+    if event_id is None:
+        _required(event, "event_id")
+    if not isinstance(event_id, str):
+        raise Rejected("bad_type:event_id", "event_id must be a string")
+    if not 1 <= len(event_id) <= spec.MAX_EVENT_ID_LENGTH:
+        raise Rejected("out_of_range:event_id", f"event_id must be 1–128 characters, got {len(event_id)}")
+    event_type = get("event_type")
+    if event_type is None:
+        _required(event, "event_type")
+    if event_type not in spec.EVENT_TYPES:
+        known = ", ".join(spec.EVENT_TYPES)
+        raise Rejected("unknown_event_type", f"event_type {str(event_type)[:100]!r} is not one of {known}")
+    ts = _timestamp(event, "ts", required=True)
+    assert ts is not None
+    for name in spec.REQUIRED_FIELDS[event_type]:
+        if get(name) is None:
+            _required(event, name)
+    schema_version = get("schema_version", 1)
+    if schema_version is not None:
+        _check_int(schema_version, "schema_version")
+        if schema_version not in spec.SUPPORTED_SCHEMA_VERSIONS:
+            raise Rejected("out_of_range:schema_version", f"schema_version {schema_version} is not supported (1)")
+    return event_type, {
+        "event_id": event_id,
+        "event_type": event_type,
+        "ts": ts.replace(tzinfo=None),
+        "ts_epoch": ts.timestamp(),
+        "schema_version": schema_version or 1,
+        "content_hash": canonical_hash(event),
+    }
+
+
+def _named_fields_into(row: dict[str, Any], event: dict[str, Any], event_type: str) -> dict[str, Any]:
+    """Check the event's optional named fields in its own key order, adding them to `row`;
+    returns the fields the contract does not name (in the event's order).
+
+    The common valid values are accepted inline; anything else goes through `_typed_field`,
+    which converts it or raises.
+    """
+    rules = _RULES[event_type]
+    extra: dict[str, Any] = {}
+    for name, value in event.items():
+        rule = rules.get(name, _EXTRA)
+        kind = type(value)
+        if rule is _PLAIN:  # the most frequent: checked first
+            if kind is str:
+                row[name] = value
+                continue
+        elif rule is _HEADER:
+            continue
+        elif rule is _EXTRA:
+            extra[name] = value
+            continue
+        elif rule is _TURN:
+            if kind is int and 1 <= value <= _MAX_TURN:
+                row[name] = value
+                continue
+        elif rule is _COUNT:
+            if kind is int and 0 <= value <= _MAX_BIGINT:
+                row[name] = value
+                continue
+        elif rule is _STRING_LIST:
+            if kind is list:
+                for item in value:
+                    if type(item) is not str:
+                        break
+                else:
+                    row[name] = value
+                    continue
+        elif rule is _CONFIDENCE:
+            if kind is float and 0.0 <= value <= 1.0:
+                row[name] = value
+                continue
+        elif rule is _LATENCY:
+            if kind is float and 0.0 <= value < math.inf:
+                row[name] = value
+                continue
+        elif type(rule) is frozenset:  # an enumeration
+            if kind is str and value in rule:
+                row[name] = value
+                continue
+        if value is None:
+            continue
+        row.update(_typed_field(event_type, name, value))
+    return extra
+
+
+def _check_in_order(event: dict[str, Any], event_type: str) -> None:
+    """Raise the first violation among the optional named fields, in `_OPTIONAL_FIELDS` order."""
+    for name in _OPTIONAL_FIELDS[event_type]:
+        value = event.get(name)
+        if value is not None:
+            _typed_field(event_type, name, value)
 
 
 # Per event type: every field the contract names, and the ones checked after the header
@@ -103,6 +172,36 @@ _OPTIONAL_FIELDS = {
 _PLAIN_STRING_FIELDS = frozenset(
     spec.STRING_FIELDS - {name for _, name in spec.ENUMS} - spec.EVENT_ID_REFERENCE_FIELDS
 )
+
+# How `_named_fields_into` treats each key, per event type: the header (checked before),
+# a value accepted inline when it has the common form (else `_typed_field` decides), an
+# enumeration (its frozenset of values), `_OTHER` (always `_typed_field`), or `_EXTRA` (a
+# field the contract does not name: kept in `attributes`).
+_HEADER, _EXTRA, _PLAIN, _TURN, _COUNT, _STRING_LIST, _CONFIDENCE, _LATENCY, _OTHER = (
+    "header", "extra", "plain", "turn", "count", "string_list", "confidence", "latency", "other"
+)
+
+
+def _rule(event_type: str, name: str) -> str | frozenset[str]:
+    if (event_type, name) in spec.ENUMS:
+        return frozenset(spec.ENUMS[(event_type, name)])
+    if name in _PLAIN_STRING_FIELDS:
+        return _PLAIN
+    if name in spec.STRING_LIST_FIELDS:
+        return _STRING_LIST
+    if name in spec.NON_NEGATIVE_INT_FIELDS:
+        return _COUNT
+    return {"turn": _TURN, "confidence": _CONFIDENCE, "latency_ms": _LATENCY}.get(name, _OTHER)
+
+
+_MAX_TURN, _MAX_BIGINT = spec.MAX_TURN, spec.MAX_BIGINT
+_RULES: dict[str, dict[str, str | frozenset[str]]] = {
+    t: {
+        **{name: _HEADER for name in ("event_id", "event_type", "ts", "schema_version")},
+        **{name: _rule(t, name) for name in _OPTIONAL_FIELDS[t]},
+    }
+    for t in spec.EVENT_TYPES
+}
 
 
 def _required(event: dict[str, Any], name: str) -> Any:
