@@ -148,6 +148,7 @@ def backfill(params: dict[str, Any]) -> dict[str, Any]:
     """Build all hourly assets over the window, `chunk_hours` hours per run."""
     start, hours, chunk = _hour(params["key"]), int(params["hours"]), int(params["chunk_hours"])
     runs: list[float] = []
+    steps: dict[str, float] = {}  # seconds per step, summed over the runs: where a backfill goes
     failures: list[str] = []
     began = time.perf_counter()
     for offset in range(0, hours, chunk):
@@ -157,8 +158,10 @@ def backfill(params: dict[str, Any]) -> dict[str, Any]:
         if not built["success"]:
             failures.append(f"{first:%Y-%m-%d %H:00}–{last:%H:00}: {built.get('error', 'failed')}")
         runs.append(built["seconds"])
+        for step, seconds in built.get("step_seconds", {}).items():
+            steps[step] = round(steps.get(step, 0.0) + seconds, 3)
     return {"seconds": time.perf_counter() - began, "runs": len(runs), "run_seconds": runs,
-            "failed_runs": failures}
+            "step_seconds": steps, "failed_runs": failures}
 
 
 def hour_points(params: dict[str, Any]) -> dict[str, Any]:

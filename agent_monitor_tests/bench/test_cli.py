@@ -45,6 +45,8 @@ def test_backfill_on_a_loaded_warehouse_skips_the_load_and_keeps_it(tmp_path: Pa
     backfill = json.loads(output.read_text())["databases"]["sqlite"]["backfill"]
     assert backfill["load"]["events"] == 300 and "loaded.db" in backfill["load"]["reused_warehouse"]
     assert backfill["build"]["runs"] == 1 and backfill["build"]["failed_runs"] == []
+    # Every hourly asset's step is timed: the backfill's time is broken down by step.
+    assert {"review_queue", "session_coherence", "agent_metrics_hourly"} <= set(backfill["build"]["step_seconds"])
     assert (tmp_path / "loaded.db").exists()
 
 
