@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, any_, bindparam, select, text, update
+from sqlalchemy import Connection, String, Table, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.local_settings import local_setting
 from agent_monitor.lib.warehouse.tables_raw import (
     ingestion_ledger,
     quarantined_events,
@@ -38,16 +39,11 @@ def existing_hashes(connection: Connection, event_ids: Sequence[str]) -> dict[st
     statement = select(raw_events.c.event_id, raw_events.c.content_hash).where(
         among(connection, raw_events.c.event_id)
     )
-    on_postgresql = connection.dialect.name == "postgresql"
-    if on_postgresql:
-        # A batch's ids are probed in the primary key. Up to a few million rows the planner
-        # prices a scan of the whole table as cheaper, and a run then rescans the table once
-        # per batch (its cost grows with the square of the run); the probes stay flat.
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-    found = {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
-    if on_postgresql:
-        connection.execute(text("SET LOCAL enable_seqscan = on"))
-    return found
+    # A batch's ids are probed in the primary key. Up to a few million rows the planner prices
+    # a scan of the whole table as cheaper, and a run then rescans the table once per batch
+    # (its cost grows with the square of the run); the probes stay flat.
+    with local_setting(connection, "enable_seqscan", "off"):
+        return {row.event_id: row.content_hash for row in connection.execute(statement, {"ids": list(event_ids)})}
 
 
 def insert_events(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -47,14 +47,19 @@ def validate_event(event: Any, *, store_text: bool = False) -> ValidEvent:
         _check_in_order(event, event_type)
         raise
     if event_type == "agent_response":
-        row.setdefault("status", "ok")
-        row.setdefault("deployment", "primary")
-        row["has_hallucination_flag"] = any(f.startswith("hallucination") for f in row.get("flags") or [])
-        row.update(derived_columns(event))
-        if not store_text:
-            row.pop("text", None)
+        complete_response(row, event, store_text)
     row["attributes"] = extra or None
     return ValidEvent(row=row)
+
+
+def complete_response(row: dict[str, Any], event: dict[str, Any], store_text: bool) -> None:
+    """A response row's defaults and ingest-time columns (flags, text proxies); text kept only if asked."""
+    row.setdefault("status", "ok")
+    row.setdefault("deployment", "primary")
+    row["has_hallucination_flag"] = any(f.startswith("hallucination") for f in row.get("flags") or [])
+    row.update(derived_columns(event))
+    if not store_text:
+        row.pop("text", None)
 
 
 def header_row(event: Any) -> tuple[str, dict[str, Any]]:

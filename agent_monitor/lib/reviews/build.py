@@ -121,7 +121,7 @@ def _build_day(
     draws = hour_draws(connection, _ranges(hours), settings, critical_paths or default_critical_paths)
     reviews = _load_reviews(connection, draws.reviewed_ids)
     t_before = day_state.thresholds(connection, day, minimum)
-    day_state.replace_state(connection, day, hours, marks, draws.counts, draws.candidates, minimum)
+    day_state.replace_state(connection, day, hours, marks, draws.counts, draws.candidates)
     t_after = day_state.thresholds(connection, day, minimum)
 
     # The rows of the hours read, with the day's t: the rule's samples, the top-ups (every

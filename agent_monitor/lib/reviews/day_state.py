@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
@@ -90,29 +89,22 @@ def thresholds(connection: Connection, day: datetime, daily_minimum: int) -> dic
 
 def replace_state(
     connection: Connection, day: datetime, hours: list[datetime], marks: dict[datetime, int],
-    counts: dict[tuple[datetime, str], tuple[int, int]], candidates: list[Sampled], daily_minimum: int,
+    counts: dict[tuple[datetime, str], tuple[int, int]], candidates: list[Sampled],
 ) -> None:
     """Rewrite the state rows of `hours` (of `day`): per hour × agent its (responses, rule
-    samples) and its lowest daily_minimum + 1 left-out draws (`candidates`, lowest first)."""
+    samples) and its lowest daily_minimum + 1 left-out draws (`candidates`, as hour_draws gives them)."""
     for table in (review_hour_counts, review_candidates, review_hours_read):
         connection.execute(delete(table).where(table.c.hour.in_(hours)))
     bulk.insert_rows(connection, review_hour_counts, [
         {"hour": hour, "agent_id": agent, "day": day, "n_responses": n_all, "n_rule_sampled": n_sampled}
         for (hour, agent), (n_all, n_sampled) in sorted(counts.items())
     ])
-    kept: dict[tuple[datetime, str], int] = defaultdict(int)
-    rows: list[dict[str, Any]] = []
-    for item in candidates:
-        hour = hour_of(item.ts)
-        if kept[(hour, item.agent_id)] > daily_minimum:
-            continue
-        kept[(hour, item.agent_id)] += 1
-        rows.append({
-            "event_id": item.event_id, "hour": hour, "day": day, "agent_id": item.agent_id, "u": item.u,
-            "rule_probability": item.rule_probability, "reasons": list(item.reasons), "ts": item.ts,
-            **{name: item.row.get(name) for name in ROW_COLUMNS},
-        })
-    bulk.insert_rows(connection, review_candidates, rows)
+    bulk.insert_rows(connection, review_candidates, [
+        {"event_id": item.event_id, "hour": hour_of(item.ts), "day": day, "agent_id": item.agent_id, "u": item.u,
+         "rule_probability": item.rule_probability, "reasons": list(item.reasons), "ts": item.ts,
+         **{name: item.row.get(name) for name in ROW_COLUMNS}}
+        for item in candidates
+    ])
     bulk.insert_rows(connection, review_hours_read, [
         {"hour": hour, "day": day, "ingest_mark": marks.get(hour, 0)} for hour in hours
     ])

@@ -23,7 +23,8 @@ from sqlalchemy import Connection, DateTime, Float, Integer, text
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews.selection import CriticalPaths, Sampled
-from agent_monitor.lib.sampling import boosted_inclusion, sampling_u
+from agent_monitor.lib.sampling import Inclusion, boosted_inclusion, sampling_u
+from agent_monitor.lib.warehouse.local_settings import work_mem
 from agent_monitor.lib.warehouse.results import result_dicts
 
 SQL_FILE = Path(__file__).resolve().parents[3] / "sql" / "reviews" / "hour_draws.sql"
@@ -56,6 +57,7 @@ _HAS_FLAGS = {
 }
 # PostgreSQL: OFFSET 0 stops the planner turning an EXISTS into a hash of the whole table.
 _PER_ROW = {"postgresql": "OFFSET 0", "sqlite": ""}
+DRAWS_WORK_MEM = "256MB"
 _ANSWERS = ("low_confidence", "critical_path", "shadow_disagreement", "has_flags")
 
 
@@ -88,19 +90,16 @@ def hour_draws(
     if dialect == "sqlite":
         connection.connection.driver_connection.create_function(  # type: ignore[union-attr]
             "agent_monitor_sampling_u", 2, sampling_u, deterministic=True)
-    else:
-        # The ranking sorts every response of the hours: in memory, not in temporary files
-        # (the default 4 MB spilled a 200k-event hour to disk). Until the transaction ends.
-        connection.execute(text("SET LOCAL work_mem = '256MB'"))
     params: dict[str, Any] = {"salt": settings.salt, "low_confidence_threshold": settings.low_confidence_threshold,
                               "candidates": settings.daily_minimum + 1}
     in_hours = []
     for i, (start, end) in enumerate(ranges):
         in_hours.append(f"(e.ts >= :start_{i} AND e.ts < :end_{i})")
         params[f"start_{i}"], params[f"end_{i}"] = start, end
+    inclusions = _inclusions(settings)
     pi_cases = []
-    for code, answers in enumerate(product((False, True), repeat=4)):
-        params[f"pi_{code}"] = boosted_inclusion(settings, **dict(zip(_ANSWERS, answers, strict=True))).probability
+    for code, answers in enumerate(product((False, True), repeat=4)):  # code = the answers as bits
+        params[f"pi_{code}"] = inclusions[answers].probability
         pi_cases.append(f"WHEN {code} THEN CAST(:pi_{code} AS DOUBLE PRECISION)")
     pairs = _critical_pairs(connection, " OR ".join(in_hours), params, critical_paths)
     critical = "1 = 0"
@@ -116,7 +115,11 @@ def hour_draws(
         pi_cases=" ".join(pi_cases))
     statement = text(sql).columns(ts=DateTime(), u=Float(), rule_probability=Float(), confidence=Float(),
                                   n_responses=Integer(), n_rule_sampled=Integer(), draw_rank=Integer())
-    return _reduce(result_dicts(connection.execute(statement, params)), settings)
+    # The ranking sorts every response of the hours: in memory, not in temporary files (the
+    # default 4 MB spilled a 200k-event hour to disk; 1M events sort in ~64 MB).
+    with work_mem(connection, DRAWS_WORK_MEM):
+        rows = result_dicts(connection.execute(statement, params))
+    return _reduce(rows, inclusions, settings.daily_minimum + 1)
 
 
 def _critical_pairs(
@@ -139,11 +142,13 @@ def _critical_pairs(
     return sorted(pairs)
 
 
-def _reduce(rows: list[dict[str, Any]], settings: ReviewSettings) -> HourDraws:
-    inclusions = {
-        answers: boosted_inclusion(settings, **dict(zip(_ANSWERS, answers, strict=True)))
-        for answers in product((False, True), repeat=4)
-    }
+def _inclusions(settings: ReviewSettings) -> dict[tuple[bool, ...], Inclusion]:
+    """π_rule and its reasons for each of the sixteen combinations of the four answers."""
+    return {answers: boosted_inclusion(settings, **dict(zip(_ANSWERS, answers, strict=True)))
+            for answers in product((False, True), repeat=4)}
+
+
+def _reduce(rows: list[dict[str, Any]], inclusions: dict[tuple[bool, ...], Inclusion], candidates: int) -> HourDraws:
     out = HourDraws()
     for row in rows:
         inclusion = inclusions[tuple(bool(row[name]) for name in _ANSWERS)]
@@ -159,7 +164,7 @@ def _reduce(rows: list[dict[str, Any]], settings: ReviewSettings) -> HourDraws:
         if row["by_rule"]:
             out.sampled.append(item)
             continue
-        if row["draw_rank"] <= settings.daily_minimum + 1:
+        if row["draw_rank"] <= candidates:
             out.candidates.append(item)
         if row["reviewed"]:
             out.reviewed_left_out.append(item)

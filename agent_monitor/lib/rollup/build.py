@@ -14,10 +14,11 @@ from agent_monitor.lib.rollup import recovery_state, session_insert
 from agent_monitor.lib.rollup.coherence import profiled_rows
 from agent_monitor.lib.rollup.consistency import decision_rows
 from agent_monitor.lib.rollup.hourly import agent_metrics_rows
-from agent_monitor.lib.rollup.sql import planner_settings
+from agent_monitor.lib.rollup.sql import SESSION_WORK_MEM
 from agent_monitor.lib.rollup.window import LOOKBACK, naive_utc
 from agent_monitor.lib.rollup.write import replace_window
 from agent_monitor.lib.warehouse import bulk
+from agent_monitor.lib.warehouse.local_settings import work_mem
 from agent_monitor.lib.warehouse.tables_metrics import (
     agent_metrics_hourly,
     decision_consistency_hourly,
@@ -91,13 +92,13 @@ def build_session_coherence(
     built_at = _now()
     since = start - LOOKBACK
     with engine.begin() as connection:
-        with planner_settings(connection):
+        with work_mem(connection, SESSION_WORK_MEM):
             session_insert.stage_summaries(connection, start, end)
         try:
             session_insert.delete_moved(connection)
             connection.execute(delete(session_coherence).where(
                 session_coherence.c.hour >= start, session_coherence.c.hour < end))
-            with planner_settings(connection):
+            with work_mem(connection, SESSION_WORK_MEM):
                 written = session_insert.insert_profiles(connection, since, built_at, rule)
             left = (session_insert.unwritten_summaries(connection)
                     if len(written) < session_insert.staged_count(connection) else [])

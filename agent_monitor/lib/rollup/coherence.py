@@ -17,8 +17,9 @@ from agent_monitor.lib.rollup.loads import (
     session_events,
 )
 from agent_monitor.lib.rollup.session_insert import summary_params
-from agent_monitor.lib.rollup.sql import hour_from_epoch, planner_settings, run_query
+from agent_monitor.lib.rollup.sql import SESSION_WORK_MEM, hour_from_epoch, run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
+from agent_monitor.lib.warehouse.local_settings import work_mem
 
 Key = tuple[datetime, str, str]
 
@@ -30,7 +31,7 @@ def m2_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[K
     through their events in [hour − 24 h, hour end), as `m2_by_hour_profiled` does in Python.
     """
     out: dict[Key, dict[str, Any]] = {}
-    with planner_settings(connection):
+    with work_mem(connection, SESSION_WORK_MEM):
         rows = run_query(connection, "m2", start, end, since=start - LOOKBACK)
     for row in rows:
         out[(hour_from_epoch(row["hour_epoch"]), str(row["agent_id"]), str(row["agent_version"]))] = {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -134,27 +132,7 @@ def hour_from_epoch(epoch: float) -> datetime:
     return datetime.fromtimestamp(int(round(float(epoch))), UTC).replace(tzinfo=None)
 
 
-# PostgreSQL settings for the aggregating statements of a build. JIT compilation costs a few
-# hundred milliseconds once a plan's estimated cost passes jit_above_cost, which the JSON array
-# expansions (estimated at 100 rows a call) reach at a few hundred thousand events of an hour,
-# while the statements run for about a second: it makes them slower, and more so as the hour
-# grows (inlining and optimisation start at larger costs). A larger work_mem keeps their
-# sorts, hashes and CTEs in memory.
-PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB"}
-
-
-@contextmanager
-def planner_settings(connection: Connection) -> Iterator[None]:
-    """On PostgreSQL, PLANNER_SETTINGS for the statements run inside, the previous values after
-    (within the connection's transaction); nothing on SQLite."""
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    previous = {name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
-                 for name in PLANNER_SETTINGS}
-    for name, value in PLANNER_SETTINGS.items():
-        connection.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
-    yield
-    # Not after an error: the transaction is lost, and the local settings with it.
-    for name, value in previous.items():
-        connection.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+# work_mem for the session summaries, profiles and M2 (lib/warehouse/local_settings.py): their
+# JSON array expansions, sorts and CTEs spilled to disk with the default 4 MB from a few
+# hundred thousand events an hour.
+SESSION_WORK_MEM = "64MB"

@@ -11,7 +11,6 @@ import orjson
 import pytest
 
 from agent_monitor.lib.ingest import validate as v
-from agent_monitor.lib.ingest.derive import derived_columns
 from agent_monitor.lib.ingest.fields import EVENT_TYPES, REQUIRED_FIELDS, TYPE_FIELDS
 
 TS = "2026-01-05T10:00:00Z"
@@ -25,12 +24,7 @@ def _reference(event: dict[str, Any], store_text: bool) -> dict[str, Any]:
         if value is not None:
             row.update(v._typed_field(event_type, name, value))
     if event_type == "agent_response":
-        row.setdefault("status", "ok")
-        row.setdefault("deployment", "primary")
-        row["has_hallucination_flag"] = any(f.startswith("hallucination") for f in row.get("flags") or [])
-        row.update(derived_columns(event))
-        if not store_text:
-            row.pop("text", None)
+        v.complete_response(row, event, store_text)
     extra = {k: value for k, value in event.items() if k not in v._NAMED_FIELDS[event_type]}
     row["attributes"] = extra or None
     return row
