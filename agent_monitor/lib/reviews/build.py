@@ -17,7 +17,6 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Engine, String, and_, any_, bindparam, case, delete, or_, select, update
@@ -35,6 +34,7 @@ from agent_monitor.lib.reviews.selection import (
     select_queue,
 )
 from agent_monitor.lib.reviews.status import REVIEWED, queue_rows
+from agent_monitor.lib.rollup.window import hour_runs
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.results import result_dicts
@@ -101,15 +101,6 @@ def _hours(start: datetime, end: datetime) -> list[datetime]:
     return out
 
 
-def _ranges(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
-    """Consecutive hours as [start, end) ranges."""
-    out = []
-    for _, run in groupby(enumerate(hours), key=lambda pair: pair[1] - pair[0] * HOUR):
-        items = [h for _, h in run]
-        out.append((items[0], items[-1] + HOUR))
-    return out
-
-
 def _build_day(
     connection: Connection, day: datetime, window: list[datetime], settings: ReviewSettings, now: datetime,
     critical_paths: CriticalPaths | None,
@@ -118,7 +109,7 @@ def _build_day(
     # One rebuild of the queue at a time: a concurrent one waits here instead of colliding.
     lock_table_for_rebuild(connection, review_queue.name)
     hours, marks = day_state.hours_to_read(connection, day, window)
-    draws = hour_draws(connection, _ranges(hours), settings, critical_paths or default_critical_paths)
+    draws = hour_draws(connection, hour_runs(hours), settings, critical_paths or default_critical_paths)
     reviews = _load_reviews(connection, draws.reviewed_ids)
     t_before = day_state.thresholds(connection, day, minimum)
     day_state.replace_state(connection, day, hours, marks, draws.counts, draws.candidates)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, delete, select
 
 from agent_monitor.lib.metrics.recovery import Outcome
 from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
-from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, hours
+from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, hour_runs, hours
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.tables_metrics import m6_hour_outcomes, m6_hours_read
@@ -77,13 +77,7 @@ def raw_outcomes(connection: Connection, start: datetime, end: datetime) -> list
 
 def runs(stale: Iterable[datetime], end: datetime) -> list[tuple[datetime, datetime]]:
     """Contiguous [first, last + 1 h) runs of hours, each cut at `end`."""
-    out: list[tuple[datetime, datetime]] = []
-    for hour in sorted(stale):
-        if out and out[-1][1] == hour:
-            out[-1] = (out[-1][0], hour + HOUR)
-        else:
-            out.append((hour, hour + HOUR))
-    return [(a, min(b, end)) for a, b in out if a < end]
+    return [(a, min(b, end)) for a, b in hour_runs(stale) if a < end]
 
 
 def keep(kept: KeptHours, rows: list[dict[str, Any]], start: datetime, end: datetime,

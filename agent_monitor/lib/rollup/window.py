@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 HOUR = timedelta(hours=1)
@@ -37,3 +37,14 @@ def hours(start: datetime, end: datetime) -> Iterator[datetime]:
 def from_epoch(seconds: float) -> datetime:
     """The naive UTC datetime of epoch seconds."""
     return datetime.fromtimestamp(float(seconds), UTC).replace(tzinfo=None)
+
+
+def hour_runs(hour_starts: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
+    """Consecutive hours as [first, last + 1 h) ranges, in order."""
+    out: list[tuple[datetime, datetime]] = []
+    for hour in sorted(set(hour_starts)):
+        if out and out[-1][1] == hour:
+            out[-1] = (out[-1][0], hour + HOUR)
+        else:
+            out.append((hour, hour + HOUR))
+    return out
