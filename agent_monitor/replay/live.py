@@ -148,6 +148,8 @@ def run_replay(
                 if index % 24 == 23:
                     parts = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(loop.seconds.items()))
                     log(f"  … {now:%m-%d %H:%M}: {loop.runs} runs, {time.perf_counter() - started:.0f} s ({parts})")
+                    slowest = ", ".join(f"{k} {v:.0f} s" for k, v in loop.step_seconds.most_common(5))
+                    log(f"    slowest build steps so far: {slowest}")
             result.ticks, result.runs, result.seconds_by_step = len(times), loop.runs, dict(loop.seconds)
             result.last_tick = times[-1]
             result.messages = list(standin.messages)

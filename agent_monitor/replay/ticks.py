@@ -39,6 +39,7 @@ class Loop:
     runs: int = 0
     built_partitions: int = 0
     seconds: Counter[str] = field(default_factory=Counter)  # per step of the tick
+    step_seconds: Counter[str] = field(default_factory=Counter)  # per asset step of the builds
     hourly_keys: list[dg.AssetKey] = field(default_factory=list)
 
     def tick(self, now: datetime) -> None:
@@ -95,11 +96,17 @@ class Loop:
             result = build_window(self.defs, self.instance, first, last, warehouse=self.warehouse,
                                   settings=self.settings, selection=keys, quiet=True, clock=clock)
             self.seconds["build"] += time.perf_counter() - started
+            self._count_steps(result)
             self.runs += 1
             self.built_partitions += len(keys) * int((last - first) / HOUR + 1)
             if result is None or not result.success:
                 raise RuntimeError(f"the build of {first:%Y-%m-%d %H:00} … {last:%H:00} requested at "
                                    f"{now:%Y-%m-%d %H:%M} failed")
+
+    def _count_steps(self, result: dg.ExecuteInProcessResult | None) -> None:
+        for event in result.all_events if result is not None else []:
+            if event.event_type_value == "STEP_SUCCESS" and event.step_key:
+                self.step_seconds[event.step_key] += event.event_specific_data.duration_ms / 1000  # type: ignore[union-attr]
 
 
 def _runs(requested: dict[dg.AssetKey, set[datetime]]) -> list[tuple[datetime, datetime, list[dg.AssetKey]]]:
