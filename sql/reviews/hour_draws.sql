@@ -1,18 +1,21 @@
 -- The review sampler's rule (SPEC §5) for the primary responses of the hours being read,
 -- computed where the events are. Per response: its draw u (the first 8 bytes of
 -- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴), the four yes/no answers that set π_rule
--- (π_rule itself is one of sixteen bound values, computed once in Python), and whether a
--- review of it exists. Only the rows the queue and its day state can need come back: the
--- rule's samples, per hour × agent the daily_minimum + 1 lowest draws the rule left out (the
--- daily top-up only ever takes from these), and every reviewed response. Each row carries its
--- hour × agent's counts (responses, rule samples), so the counts need no second read.
+-- (as a 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
+-- Python), and whether a review of it exists. Only the rows the queue and its day state can
+-- need are kept, staged in review_draws: the rule's samples, per hour × agent the
+-- daily_minimum + 1 lowest draws the rule left out (the daily top-up only ever takes from
+-- these), and every reviewed response. Each row carries its hour × agent's counts (responses,
+-- rule samples), so the counts need no second read.
 -- OFFSET 0 (PostgreSQL) keeps each EXISTS a lookup by its index per response: without it the planner may
 -- hash the whole table's reviews or shadows instead, a read that grows with the history.
 -- Identifiers compare byte-wise ({collate}): Python's order of str, and the cheapest.
 -- The draws are computed on narrow rows (materialized once, so each EXISTS runs once per
--- response); the wide columns are read again, by key within the hours, for the rows kept.
+-- response); the queue's wide columns are read later, by key, for the rows kept.
+INSERT INTO review_draws (event_id, ts, agent_id, u, answers, reviewed, by_rule, draw_rank, n_responses,
+                          n_rule_sampled)
 WITH responses AS MATERIALIZED (
-    SELECT e.event_id, e.agent_id,
+    SELECT e.event_id, e.agent_id, e.ts,
            {hour_key} AS hour_key,
            {u} AS u,
            CASE WHEN e.confidence < :low_confidence_threshold THEN 1 ELSE 0 END AS low_confidence,
@@ -39,6 +42,7 @@ WITH responses AS MATERIALIZED (
 ),
 drawn AS (
     SELECT r.*,
+           r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags AS answers,
            CASE r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags
                {pi_cases}
            END AS rule_probability
@@ -54,13 +58,8 @@ ranked AS (
                ORDER BY d.u, d.event_id{collate}) AS draw_rank
     FROM drawn d
     WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id{collate})
-),
-kept AS (
-    SELECT * FROM ranked k WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1
 )
-SELECT e.event_id, e.ts, e.agent_id, e.agent_version, e.session_id, e.trace_id, e.confidence, e.decision_name,
-       e.decision_value, e.decision_path, k.u, k.rule_probability, k.low_confidence, k.critical_path,
-       k.shadow_disagreement, k.has_flags, k.reviewed, k.by_rule, k.n_responses, k.n_rule_sampled, k.draw_rank
-FROM kept k
-JOIN raw_events e ON e.event_id = k.event_id
-WHERE ({in_hours})
+SELECT k.event_id, k.ts, k.agent_id, k.u, k.answers, k.reviewed, k.by_rule, k.draw_rank, k.n_responses,
+       k.n_rule_sampled
+FROM ranked k
+WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1

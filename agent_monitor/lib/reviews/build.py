@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Engine, String, and_, any_, bindparam, case, delete, or_, select, update
 
 from agent_monitor.lib.config import ReviewSettings
-from agent_monitor.lib.reviews import day_state
-from agent_monitor.lib.reviews.draws import hour_draws
+from agent_monitor.lib.reviews import day_state, staged
+from agent_monitor.lib.reviews.draws import stage_draws
 from agent_monitor.lib.reviews.selection import (
     DAILY_MINIMUM,
     REVIEWED_OUTSIDE_SAMPLE,
@@ -39,7 +39,7 @@ from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events
-from agent_monitor.lib.warehouse.tables_reviews import review_queue
+from agent_monitor.lib.warehouse.tables_reviews import review_draws, review_queue
 
 _RESPONSE_COLUMNS = (
     "event_id", "ts", "ts_epoch", "agent_id", "agent_version", "session_id", "trace_id",
@@ -55,7 +55,8 @@ _TOP_UP_REASONS = (DAILY_MINIMUM, REVIEWED_OUTSIDE_SAMPLE)
 
 @dataclass
 class BuildResult:
-    """What a build wrote (the rows of the hours it read), and which hours' reviewed rows changed."""
+    """What a build wrote (per row of the hours it read: event_id, hour, agent_id, status,
+    reasons, inclusion_probability, verdict), and which hours' reviewed rows changed."""
 
     days: list[datetime]
     rows: list[dict[str, Any]]
@@ -109,32 +110,17 @@ def _build_day(
     # One rebuild of the queue at a time: a concurrent one waits here instead of colliding.
     lock_table_for_rebuild(connection, review_queue.name)
     hours, marks = day_state.hours_to_read(connection, day, window)
-    draws = hour_draws(connection, hour_runs(hours), settings, critical_paths or default_critical_paths)
-    reviews = _load_reviews(connection, draws.reviewed_ids)
+    stage_draws(connection, hour_runs(hours), settings, critical_paths or default_critical_paths)
     t_before = day_state.thresholds(connection, day, minimum)
-    day_state.replace_state(connection, day, hours, marks, draws.counts, draws.candidates)
+    day_state.replace_state(connection, day, hours, marks, settings)
     t_after = day_state.thresholds(connection, day, minimum)
 
     # The rows of the hours read, with the day's t: the rule's samples, the top-ups (every
     # left-out draw below t is among the hour's candidates) and the reviewed left-out ones.
-    reviewed = set(draws.reviewed_ids)
-    queue = [replace(item, inclusion_probability=max(item.rule_probability, t_after.get(item.agent_id, 0.0)))
-             for item in draws.sampled]
-    left_out = {item.event_id: item for item in draws.candidates}
-    left_out.update((item.event_id, item) for item in draws.reviewed_left_out)
-    for item in left_out.values():
-        t = t_after.get(item.agent_id, 0.0)
-        extra = DAILY_MINIMUM if item.u < t else REVIEWED_OUTSIDE_SAMPLE if item.event_id in reviewed else None
-        if extra is not None:
-            queue.append(replace(item, inclusion_probability=max(item.rule_probability, t),
-                                 reasons=(*item.reasons, extra)))
-    queue.sort(key=lambda item: (item.ts, item.event_id))
-    rows = queue_rows(queue, reviews, settings, now=now)
-    for row in rows:
-        row["built_at"] = now
     before = _fingerprints(connection.execute(_reviewed_select(review_queue.c.hour.in_(hours))).mappings())
     connection.execute(delete(review_queue).where(review_queue.c.hour.in_(hours)))
-    bulk.insert_rows(connection, review_queue, rows)
+    rows = staged.write_queue_rows(connection, t_after, settings, now)
+    connection.execute(delete(review_draws))
     after = _fingerprints(r for r in rows if r["status"] == REVIEWED)
     changed = {hour for hour in before.keys() | after.keys() if before.get(hour) != after.get(hour)}
 

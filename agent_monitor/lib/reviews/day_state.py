@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select
 
+from agent_monitor.lib.config import ReviewSettings
+from agent_monitor.lib.reviews import staged
 from agent_monitor.lib.reviews.selection import Sampled, day_of
 from agent_monitor.lib.warehouse import bulk
 from agent_monitor.lib.warehouse.tables_raw import raw_event_hours, review_hours
@@ -89,22 +91,14 @@ def thresholds(connection: Connection, day: datetime, daily_minimum: int) -> dic
 
 def replace_state(
     connection: Connection, day: datetime, hours: list[datetime], marks: dict[datetime, int],
-    counts: dict[tuple[datetime, str], tuple[int, int]], candidates: list[Sampled],
+    settings: ReviewSettings,
 ) -> None:
-    """Rewrite the state rows of `hours` (of `day`): per hour × agent its (responses, rule
-    samples) and its lowest daily_minimum + 1 left-out draws (`candidates`, as hour_draws gives them)."""
+    """Rewrite the state rows of `hours` (of `day`) from their staged draws (`review_draws`):
+    per hour × agent its (responses, rule samples) and its lowest daily_minimum + 1 left-out
+    draws, and the ingestion mark each hour was read at."""
     for table in (review_hour_counts, review_candidates, review_hours_read):
         connection.execute(delete(table).where(table.c.hour.in_(hours)))
-    bulk.insert_rows(connection, review_hour_counts, [
-        {"hour": hour, "agent_id": agent, "day": day, "n_responses": n_all, "n_rule_sampled": n_sampled}
-        for (hour, agent), (n_all, n_sampled) in sorted(counts.items())
-    ])
-    bulk.insert_rows(connection, review_candidates, [
-        {"event_id": item.event_id, "hour": hour_of(item.ts), "day": day, "agent_id": item.agent_id, "u": item.u,
-         "rule_probability": item.rule_probability, "reasons": list(item.reasons), "ts": item.ts,
-         **{name: item.row.get(name) for name in ROW_COLUMNS}}
-        for item in candidates
-    ])
+    staged.write_state(connection, day, settings)
     bulk.insert_rows(connection, review_hours_read, [
         {"hour": hour, "day": day, "ingest_mark": marks.get(hour, 0)} for hour in hours
     ])

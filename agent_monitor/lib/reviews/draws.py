@@ -1,12 +1,14 @@
 """The review sampler's rule for the hours a build reads, computed in the database.
 
 `sql/reviews/hour_draws.sql` computes every primary response's draw u and π_rule where the
-events are and returns only what the queue and the day state need: the rule's samples, per
-hour × agent the daily_minimum + 1 lowest left-out draws, and the reviewed responses, each
-with its hour × agent's counts. u is SHA-256 in the database (PostgreSQL's `sha256`; on
-SQLite the Python function registered on the connection); π_rule is chosen among the sixteen
-values `boosted_inclusion` gives for the four yes/no answers, so both are exactly the values
-`lib/sampling.py` defines (`rule_samples` there stays the reference the tests compare with).
+events are and stages in `review_draws` only what the queue and the day state need: the
+rule's samples, per hour × agent the daily_minimum + 1 lowest left-out draws, and the
+reviewed responses, each with its hour × agent's counts. u is SHA-256 in the database
+(PostgreSQL's `sha256`; on SQLite the Python function registered on the connection); π_rule
+and its reasons are chosen among the sixteen values `boosted_inclusion` gives for the four
+yes/no answers, so both are exactly the values `lib/sampling.py` defines (`rule_samples`
+there stays the reference the tests compare with). `lib/reviews/staged.py` writes the queue
+and its day state from the staged rows.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Float, Integer, text
+from sqlalchemy import Connection, DateTime, Float, Integer, delete, text
 
 from agent_monitor.lib.config import ReviewSettings
 from agent_monitor.lib.reviews.selection import CriticalPaths, Sampled
 from agent_monitor.lib.sampling import Inclusion, boosted_inclusion, sampling_u
 from agent_monitor.lib.warehouse.local_settings import work_mem
 from agent_monitor.lib.warehouse.results import result_dicts
+from agent_monitor.lib.warehouse.tables_reviews import review_draws
 
 SQL_FILE = Path(__file__).resolve().parents[3] / "sql" / "reviews" / "hour_draws.sql"
 HourAgent = tuple[datetime, str]
@@ -79,13 +82,15 @@ def _template() -> str:
     return SQL_FILE.read_text(encoding="utf-8")
 
 
-def hour_draws(
+def stage_draws(
     connection: Connection, ranges: list[tuple[datetime, datetime]], settings: ReviewSettings,
     critical_paths: CriticalPaths,
-) -> HourDraws:
-    """The rule's draws for the primary responses with ts in any of `ranges` ([start, end))."""
+) -> None:
+    """Stage in `review_draws` the kept draws of the primary responses with ts in any of
+    `ranges` ([start, end)); whatever was staged before is dropped."""
+    connection.execute(delete(review_draws))
     if not ranges:
-        return HourDraws()
+        return
     dialect = connection.dialect.name
     if dialect == "sqlite":
         connection.connection.driver_connection.create_function(  # type: ignore[union-attr]
@@ -96,11 +101,6 @@ def hour_draws(
     for i, (start, end) in enumerate(ranges):
         in_hours.append(f"(e.ts >= :start_{i} AND e.ts < :end_{i})")
         params[f"start_{i}"], params[f"end_{i}"] = start, end
-    inclusions = _inclusions(settings)
-    pi_cases = []
-    for code, answers in enumerate(product((False, True), repeat=4)):  # code = the answers as bits
-        params[f"pi_{code}"] = inclusions[answers].probability
-        pi_cases.append(f"WHEN {code} THEN CAST(:pi_{code} AS DOUBLE PRECISION)")
     pairs = _critical_pairs(connection, " OR ".join(in_hours), params, critical_paths)
     critical = "1 = 0"
     if pairs:
@@ -112,14 +112,50 @@ def hour_draws(
         hour_key=_HOUR_KEY[dialect], collate=_COLLATE[dialect], u=_U[dialect], critical=critical,
         is_distinct_from=_IS_DISTINCT_FROM[dialect],
         has_flags=_HAS_FLAGS[dialect], per_row=_PER_ROW[dialect], in_hours=" OR ".join(in_hours),
-        pi_cases=" ".join(pi_cases))
-    statement = text(sql).columns(ts=DateTime(), u=Float(), rule_probability=Float(), confidence=Float(),
-                                  n_responses=Integer(), n_rule_sampled=Integer(), draw_rank=Integer())
+        pi_cases=rule_probability_cases(settings, params))
     # The ranking sorts every response of the hours: in memory, not in temporary files (the
     # default 4 MB spilled a 200k-event hour to disk; 1M events sort in ~64 MB).
     with work_mem(connection, DRAWS_WORK_MEM):
-        rows = result_dicts(connection.execute(statement, params))
-    return _reduce(rows, inclusions, settings.daily_minimum + 1)
+        connection.execute(text(sql), params)
+    if dialect == "postgresql":
+        # What was staged, for the planner of the statements that read it: by key from
+        # raw_events, not a scan of the whole table for a staging table it takes for large.
+        connection.execute(text("ANALYZE review_draws"))
+
+
+def rule_probability_cases(settings: ReviewSettings, params: dict[str, Any]) -> str:
+    """`WHEN answers THEN π_rule` for the sixteen codes (the answers as bits), bound in `params`."""
+    inclusions = _inclusions(settings)
+    cases = []
+    for code, answers in enumerate(product((False, True), repeat=4)):
+        params[f"pi_{code}"] = inclusions[answers].probability
+        cases.append(f"WHEN {code} THEN CAST(:pi_{code} AS DOUBLE PRECISION)")
+    return " ".join(cases)
+
+
+def rule_reasons(settings: ReviewSettings) -> list[tuple[str, ...]]:
+    """The rule's reasons per code (the four answers as bits, as `answers` holds them)."""
+    inclusions = _inclusions(settings)
+    return [inclusions[answers].reasons for answers in product((False, True), repeat=4)]
+
+
+def hour_draws(
+    connection: Connection, ranges: list[tuple[datetime, datetime]], settings: ReviewSettings,
+    critical_paths: CriticalPaths,
+) -> HourDraws:
+    """The staged draws of `ranges` as items (with the responses' queue columns), the staging
+    table left empty: what a build writes from, in Python's terms."""
+    stage_draws(connection, ranges, settings, critical_paths)
+    statement = text(
+        "SELECT d.event_id, d.ts, d.agent_id, d.u, d.answers, d.reviewed, d.by_rule, d.draw_rank, d.n_responses,"
+        " d.n_rule_sampled, e.agent_version, e.session_id, e.trace_id, e.confidence, e.decision_name,"
+        " e.decision_value, e.decision_path"
+        " FROM review_draws d JOIN raw_events e ON e.event_id = d.event_id"
+    ).columns(ts=DateTime(), u=Float(), confidence=Float(), n_responses=Integer(), n_rule_sampled=Integer(),
+              draw_rank=Integer())
+    rows = result_dicts(connection.execute(statement))
+    connection.execute(delete(review_draws))
+    return _reduce(rows, _inclusions(settings), settings.daily_minimum + 1)
 
 
 def _critical_pairs(
@@ -150,8 +186,9 @@ def _inclusions(settings: ReviewSettings) -> dict[tuple[bool, ...], Inclusion]:
 
 def _reduce(rows: list[dict[str, Any]], inclusions: dict[tuple[bool, ...], Inclusion], candidates: int) -> HourDraws:
     out = HourDraws()
-    for row in rows:
-        inclusion = inclusions[tuple(bool(row[name]) for name in _ANSWERS)]
+    by_code = list(inclusions.values())  # in product order: index = the answers as bits
+    for row in sorted(rows, key=lambda r: (r["ts"], r["event_id"])):
+        inclusion = by_code[int(row["answers"])]
         item = Sampled(
             event_id=str(row["event_id"]), agent_id=str(row["agent_id"]), ts=row["ts"], u=row["u"],
             rule_probability=inclusion.probability, inclusion_probability=inclusion.probability,

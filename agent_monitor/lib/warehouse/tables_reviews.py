@@ -78,6 +78,24 @@ review_candidates = Table(
 Index("ix_review_candidates_day_agent", review_candidates.c.day, review_candidates.c.agent_id)
 Index("ix_review_candidates_hour", review_candidates.c.hour)
 
+# The rule's draws of the hours a build reads, staged for the length of the build's
+# transaction (lib/reviews/draws.py): the queue, its candidates and its counts are written
+# from them by INSERT … SELECT. Empty outside a build (builds of the queue are serialised).
+review_draws = Table(
+    "review_draws",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("ts", DateTime(), nullable=False),
+    Column("agent_id", String(), nullable=False),
+    Column("u", Float(), nullable=False),
+    Column("answers", Integer(), nullable=False),  # the rule's four yes/no answers as bits
+    Column("reviewed", Integer(), nullable=False),
+    Column("by_rule", Integer(), nullable=False),
+    Column("draw_rank", Integer(), nullable=False),
+    Column("n_responses", Integer(), nullable=False),
+    Column("n_rule_sampled", Integer(), nullable=False),
+)
+
 review_hours_read = Table(
     "review_hours_read",
     metadata,

@@ -30,8 +30,10 @@ from agent_monitor_tests.events import response, review, write_jsonl
 DAY = datetime(2026, 1, 7)
 NOW = datetime(2026, 1, 9, 12)  # one fixed build time: statuses compare
 SETTINGS = ReviewSettings(daily_minimum=12)
+# Every column but built_at (the first nine are the ones the checks below index).
 COLUMNS = ("event_id", "hour", "agent_id", "u", "rule_probability", "inclusion_probability", "reasons", "status",
-           "verdict")
+           "verdict", "day", "agent_version", "session_id", "trace_id", "ts", "confidence", "decision_name",
+           "decision_value", "decision_path", "reviewer", "reviewed_at", "review_event_id", "expires_at")
 
 
 def _ts(hour: int, minute: int, second: int = 0) -> str:
@@ -150,4 +152,19 @@ def test_hour_scoped_queue_equals_the_whole_day_with_late_data(warehouse_url: st
     for hour in (2, 0, 5, 1, 3, 4):
         assert _build(engine, hour) == [DAY + timedelta(hours=hour)]
         assert _queue(engine) == _whole_day(engine)
+
+    # Two more reviews of the rule sample, in a later file: one at rv-1's time (the later
+    # ingestion counts, SPEC §8) and one earlier (it does not).
+    again = [{**review("rv-4", _ts(7, 0), sample, "incorrect"), "reviewer": "second"},
+             {**review("rv-5", _ts(6, 30), sample, "unverifiable"), "reviewer": "early"}]
+    ingest_path(engine, write_jsonl(tmp_path / "4.jsonl", again))
+    sample_hour = int(sample.split("-h")[1].split("-")[0])
+    assert _build(engine, sample_hour) == [DAY + timedelta(hours=sample_hour)]
+    assert _queue(engine) == _whole_day(engine)
+    row = dict(zip(COLUMNS, {r[0]: r for r in _queue(engine)}[sample], strict=True))
+    assert (row["status"], row["verdict"], row["reviewer"], row["review_event_id"]) == (
+        "reviewed", "incorrect", "second", "rv-4")
+    assert row["reviewed_at"] == DAY + timedelta(hours=7)
+    assert row["day"] == DAY and row["hour"] == DAY + timedelta(hours=sample_hour)
+    assert row["expires_at"] == row["ts"] + timedelta(days=SETTINGS.expiry_days)
 
