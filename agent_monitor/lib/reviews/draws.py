@@ -117,10 +117,6 @@ def stage_draws(
     # default 4 MB spilled a 200k-event hour to disk; 1M events sort in ~64 MB).
     with work_mem(connection, DRAWS_WORK_MEM):
         connection.execute(text(sql), params)
-    if dialect == "postgresql":
-        # What was staged, for the planner of the statements that read it: by key from
-        # raw_events, not a scan of the whole table for a staging table it takes for large.
-        connection.execute(text("ANALYZE review_draws"))
 
 
 def rule_probability_cases(settings: ReviewSettings, params: dict[str, Any]) -> str:
