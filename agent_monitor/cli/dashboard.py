@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
+from types import FrameType
 
 from agent_monitor.cli import CommandError
 
@@ -40,6 +42,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if not settings.base_url and settings.port != server.server_address[1]:
         print(f"  Slack links use http:// once the config says dashboard: {{port: {server.server_address[1]}}}",
               flush=True)
+    # `kill` (SIGTERM) stops it like Ctrl-C, whatever it inherited: Dagster maps SIGTERM to
+    # SIGINT's handler, and SIGINT is ignored in a process started in the background by a
+    # shell without job control, so the server would otherwise ignore SIGTERM too.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -47,3 +53,7 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
