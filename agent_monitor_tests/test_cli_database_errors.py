@@ -65,3 +65,14 @@ def test_a_sqlite_folder_that_cannot_be_made_is_one_line(capsys) -> None:
         "agent-monitor silence: cannot open the warehouse sqlite:////proc/no/warehouse.db: "
         "[Errno 2] No such file or directory: '/proc/no'\n"
     )
+
+
+def test_bench_names_the_postgresql_server_it_could_not_reach(tmp_path: Path, capsys) -> None:
+    # The default warehouse is the SQLite file; the bench's PostgreSQL runs use --postgres-url.
+    # The line must name the server that refused, not the SQLite file nobody asked about.
+    argv = ["bench", "--quick", "--parts", "ingest", "--databases", "postgres", "--postgres-url", REFUSED,
+            "--workdir", str(tmp_path), "-o", str(tmp_path / "out.json")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("agent-monitor bench: cannot reach the warehouse postgresql+psycopg2://monitor:***@127.0.0.1:1/test: ")
+    assert "sqlite" not in err and "s3cret" not in err

@@ -63,10 +63,23 @@ def _warehouse_failure(args: argparse.Namespace, error: Exception) -> str | None
     """One line for a warehouse that cannot be opened or went away, on every command."""
     from sqlalchemy import exc as sa_exc
 
-    from agent_monitor.lib.warehouse.connection import WarehouseError, resolve_database_url, unreachable_message
+    from agent_monitor.lib.warehouse.connection import WarehouseError, unreachable_message
 
     if isinstance(error, WarehouseError):
         return str(error)
     if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return unreachable_message(resolve_database_url(getattr(args, "database_url", None)), error)
+        return unreachable_message(_failed_url(args, error), error)
     return None
+
+
+def _failed_url(args: argparse.Namespace, error: Exception) -> str:
+    """The URL the failing driver was talking to: `bench --postgres-url` beside the default
+    SQLite warehouse must be named as the PostgreSQL server it is, not as the SQLite file."""
+    from agent_monitor.bench.databases import DEFAULT_POSTGRES_URL
+    from agent_monitor.lib.warehouse.connection import make_url_safe, resolve_database_url
+
+    warehouse = resolve_database_url(getattr(args, "database_url", None))
+    driver = type(getattr(error, "orig", None) or error).__module__.split(".")[0]
+    if driver.startswith("psycopg") and make_url_safe(warehouse) != "postgresql":
+        return getattr(args, "postgres_url", None) or DEFAULT_POSTGRES_URL
+    return warehouse
