@@ -14,14 +14,16 @@ WITH window_pairs AS (
 ),
 -- The pairs whose first response is in the window: no primary response of the agent in the
 -- session before it (looked up by session, so the read stays bounded by the window's
--- sessions whatever the history). Their first response is then the window's first one.
+-- sessions whatever the history: on SQLite the agent column is kept off its index, or the
+-- lookup reads the agent's whole history before the window). Their first response is then
+-- the window's first one.
 owned AS (
     SELECT p.agent_id, p.session_id, p.ts_epoch
     FROM window_pairs p
     WHERE NOT EXISTS (
         SELECT 1 FROM raw_events e
         WHERE e.session_id = p.session_id
-          AND e.agent_id = p.agent_id
+          AND {unindexed:e.agent_id} = p.agent_id
           AND e.event_type = 'agent_response'
           AND COALESCE(e.deployment, 'primary') <> 'shadow'
           AND e.ts < :start

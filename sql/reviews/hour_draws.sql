@@ -31,8 +31,8 @@ WITH responses AS MATERIALIZED (
                 THEN 1 ELSE 0 END AS shadow_disagreement,
            CASE WHEN {has_flags} THEN 1 ELSE 0 END AS has_flags,
            CASE WHEN EXISTS (
-                    SELECT 1 FROM raw_events r
-                    WHERE r.target_event_id = e.event_id AND r.event_type = 'review'
+                    SELECT 1 FROM raw_events v
+                    WHERE v.target_event_id = e.event_id AND v.event_type = 'review'
                     {per_row})
                 THEN 1 ELSE 0 END AS reviewed
     FROM raw_events e

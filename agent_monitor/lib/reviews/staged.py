@@ -35,7 +35,8 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 # The staged response's queue columns (as `e`) and its latest review (as `lr`), looked up per
 # staged row `d`. PostgreSQL: lateral subqueries fenced by OFFSET 0 / LIMIT 1, which the planner
 # cannot turn into a hash of the whole table (it would for a staging table it has no count of);
-# SQLite plans joins on indexed keys as lookups by itself.
+# SQLite: plain joins; CROSS JOIN fixes the staged rows as the outer loop (without statistics
+# SQLite may otherwise walk the whole review index, every review ever, and look up the draws).
 _RESPONSE_COLUMNS = {
     "postgresql": (
         "CROSS JOIN LATERAL (SELECT e.event_id, e.ts, e.agent_version, e.session_id, e.trace_id, e.confidence,"
@@ -57,7 +58,7 @@ _LATEST_REVIEW = {
         "LEFT JOIN (SELECT ranked.target_event_id, ranked.event_id, ranked.ts, ranked.verdict, ranked.reviewer"
         " FROM (SELECT r.target_event_id, r.event_id, r.ts, r.verdict, r.reviewer,"
         f" ROW_NUMBER() OVER (PARTITION BY r.target_event_id ORDER BY {_REVIEW_ORDER.format(collate='')}) AS k"
-        " FROM review_draws rd JOIN raw_events r ON r.target_event_id = rd.event_id"
+        " FROM review_draws rd CROSS JOIN raw_events r ON r.target_event_id = rd.event_id"
         " WHERE rd.reviewed = 1 AND r.event_type = 'review') ranked"
         " WHERE ranked.k = 1) lr ON lr.target_event_id = d.event_id"
     ),

@@ -72,6 +72,9 @@ TEMPLATES = {
                         " THEN CAST({0} AS JSONB) ELSE"
                         " (SELECT COALESCE(jsonb_agg(a ORDER BY a COLLATE \"C\"), '[]'::jsonb)"
                         " FROM json_array_elements_text({0}) AS a WHERE a IS NOT NULL) END)",
+        # A column compared without its index (`{unindexed:EXPR}`): PostgreSQL's statistics
+        # already steer it to the selective index.
+        "unindexed": "{0}",
     },
     "sqlite": {
         "elements": "json_each(CASE WHEN json_type({0}) = 'array' THEN {0} END) AS {1}",
@@ -80,6 +83,10 @@ TEMPLATES = {
         "timestamp": "strftime('%Y-%m-%d %H:%M:%S.000000', {0}, 'unixepoch')",
         "sorted_texts": "(SELECT json_group_array(value) FROM (SELECT value FROM json_each({0})"
                         " WHERE value IS NOT NULL ORDER BY value))",
+        # Unary plus keeps SQLite from using an index on EXPR: without statistics it prefers
+        # the index matching more columns (agent_id, ts < start: all of an agent's history)
+        # to the selective one (session_id).
+        "unindexed": "+{0}",
     },
 }
 
