@@ -98,12 +98,15 @@ def build_window(
     keys = list(selection) if selection is not None else hourly_asset_keys(defs)
     if not keys:
         return None
-    resources = _resources(defs, warehouse, settings, clock)
-    return dg.materialize(
-        _asset_definitions(defs, checks),
+    # The implicit job over the assets, as the daemon launches it: its runs record which
+    # assets they selected, so the automation sensor does not take a child built in the same
+    # run for one whose input changed after it (a `dg.materialize` run records no selection,
+    # and each parent it builds re-requests its children on the next tick).
+    job_defs = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks if checks else None,
+                              resources=_resources(defs, warehouse, settings, clock))
+    return job_defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance,
-        resources=resources,
-        selection=keys,
+        asset_selection=keys,
         run_config=QUIET_RUN_CONFIG if quiet else None,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: partition_key(first_hour),
