@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -35,11 +34,6 @@ def report_changed_hours(
     for event in result.asset_events:
         instance.report_runless_asset_event(event)
     return result.cursor
-
-
-def _asset_definitions(defs: dg.Definitions, checks: bool = False) -> list[Any]:
-    """The assets, and with `checks` the asset checks too (they run with their assets)."""
-    return [*(defs.assets or []), *((defs.asset_checks or []) if checks else [])]
 
 
 def _resources(
@@ -129,6 +123,6 @@ def build_unpartitioned(
         return None
     resources = _resources(defs, warehouse, settings)
     return dg.materialize(
-        _asset_definitions(defs), instance=instance, resources=resources, selection=keys,
+        list(defs.assets or []), instance=instance, resources=resources, selection=keys,
         run_config=QUIET_RUN_CONFIG if quiet else None,
     )

@@ -14,24 +14,21 @@ and its day state from the staged rows.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from itertools import product
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Float, Integer, delete, text
+from sqlalchemy import Connection, delete, text
 
 from agent_monitor.lib.config import ReviewSettings
-from agent_monitor.lib.reviews.selection import CriticalPaths, Sampled
+from agent_monitor.lib.reviews.selection import CriticalPaths
 from agent_monitor.lib.sampling import Inclusion, boosted_inclusion, sampling_u
 from agent_monitor.lib.warehouse.local_settings import work_mem
-from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_reviews import review_draws
 
 SQL_FILE = Path(__file__).resolve().parents[3] / "sql" / "reviews" / "hour_draws.sql"
-HourAgent = tuple[datetime, str]
 
 # u from the first 8 bytes of the digest: read as a signed 64-bit integer, made unsigned in
 # numeric (exact), then rounded once to a double (numeric → float8 is correctly rounded, as
@@ -62,19 +59,6 @@ _HAS_FLAGS = {
 _PER_ROW = {"postgresql": "OFFSET 0", "sqlite": ""}
 DRAWS_WORK_MEM = "256MB"
 _ANSWERS = ("low_confidence", "critical_path", "shadow_disagreement", "has_flags")
-
-
-@dataclass
-class HourDraws:
-    """What the rule gives the hours read, reduced to the rows that can enter the queue."""
-
-    sampled: list[Sampled] = field(default_factory=list)
-    # Per hour × agent, the lowest daily_minimum + 1 left-out draws, lowest first.
-    candidates: list[Sampled] = field(default_factory=list)
-    # Left-out responses that have a review (some are candidates too).
-    reviewed_left_out: list[Sampled] = field(default_factory=list)
-    counts: dict[HourAgent, tuple[int, int]] = field(default_factory=dict)  # (responses, rule samples)
-    reviewed_ids: list[str] = field(default_factory=list)
 
 
 @cache
@@ -121,37 +105,18 @@ def stage_draws(
 
 def rule_probability_cases(settings: ReviewSettings, params: dict[str, Any]) -> str:
     """`WHEN answers THEN π_rule` for the sixteen codes (the answers as bits), bound in `params`."""
-    inclusions = _inclusions(settings)
     cases = []
-    for code, answers in enumerate(product((False, True), repeat=4)):
-        params[f"pi_{code}"] = inclusions[answers].probability
+    for code, inclusion in enumerate(rule_inclusions(settings)):
+        params[f"pi_{code}"] = inclusion.probability
         cases.append(f"WHEN {code} THEN CAST(:pi_{code} AS DOUBLE PRECISION)")
     return " ".join(cases)
 
 
-def rule_reasons(settings: ReviewSettings) -> list[tuple[str, ...]]:
-    """The rule's reasons per code (the four answers as bits, as `answers` holds them)."""
-    inclusions = _inclusions(settings)
-    return [inclusions[answers].reasons for answers in product((False, True), repeat=4)]
-
-
-def hour_draws(
-    connection: Connection, ranges: list[tuple[datetime, datetime]], settings: ReviewSettings,
-    critical_paths: CriticalPaths,
-) -> HourDraws:
-    """The staged draws of `ranges` as items (with the responses' queue columns), the staging
-    table left empty: what a build writes from, in Python's terms."""
-    stage_draws(connection, ranges, settings, critical_paths)
-    statement = text(
-        "SELECT d.event_id, d.ts, d.agent_id, d.u, d.answers, d.reviewed, d.by_rule, d.draw_rank, d.n_responses,"
-        " d.n_rule_sampled, e.agent_version, e.session_id, e.trace_id, e.confidence, e.decision_name,"
-        " e.decision_value, e.decision_path"
-        " FROM review_draws d JOIN raw_events e ON e.event_id = d.event_id"
-    ).columns(ts=DateTime(), u=Float(), confidence=Float(), n_responses=Integer(), n_rule_sampled=Integer(),
-              draw_rank=Integer())
-    rows = result_dicts(connection.execute(statement))
-    connection.execute(delete(review_draws))
-    return _reduce(rows, _inclusions(settings), settings.daily_minimum + 1)
+def rule_inclusions(settings: ReviewSettings) -> list[Inclusion]:
+    """π_rule and its reasons per code: the four answers (`_ANSWERS`) as bits, first the most
+    significant, as `answers` holds them in `review_draws`."""
+    return [boosted_inclusion(settings, **dict(zip(_ANSWERS, answers, strict=True)))
+            for answers in product((False, True), repeat=4)]
 
 
 def _critical_pairs(
@@ -172,35 +137,3 @@ def _critical_pairs(
         if path in paths[agent]:
             pairs.append((str(agent), str(path)))
     return sorted(pairs)
-
-
-def _inclusions(settings: ReviewSettings) -> dict[tuple[bool, ...], Inclusion]:
-    """π_rule and its reasons for each of the sixteen combinations of the four answers."""
-    return {answers: boosted_inclusion(settings, **dict(zip(_ANSWERS, answers, strict=True)))
-            for answers in product((False, True), repeat=4)}
-
-
-def _reduce(rows: list[dict[str, Any]], inclusions: dict[tuple[bool, ...], Inclusion], candidates: int) -> HourDraws:
-    out = HourDraws()
-    by_code = list(inclusions.values())  # in product order: index = the answers as bits
-    for row in sorted(rows, key=lambda r: (r["ts"], r["event_id"])):
-        inclusion = by_code[int(row["answers"])]
-        item = Sampled(
-            event_id=str(row["event_id"]), agent_id=str(row["agent_id"]), ts=row["ts"], u=row["u"],
-            rule_probability=inclusion.probability, inclusion_probability=inclusion.probability,
-            reasons=inclusion.reasons, row=row,
-        )
-        hour = item.ts.replace(minute=0, second=0, microsecond=0)
-        out.counts[(hour, item.agent_id)] = (int(row["n_responses"]), int(row["n_rule_sampled"]))
-        if row["reviewed"]:
-            out.reviewed_ids.append(item.event_id)
-        if row["by_rule"]:
-            out.sampled.append(item)
-            continue
-        if row["draw_rank"] <= candidates:
-            out.candidates.append(item)
-        if row["reviewed"]:
-            out.reviewed_left_out.append(item)
-    out.candidates.sort(key=lambda item: (item.ts.replace(minute=0, second=0, microsecond=0), item.agent_id,
-                                          item.u, item.event_id))
-    return out

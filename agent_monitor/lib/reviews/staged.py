@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, DateTime, Float, bindparam, text
 
 from agent_monitor.lib.config import ReviewSettings
-from agent_monitor.lib.reviews.draws import rule_probability_cases, rule_reasons
+from agent_monitor.lib.reviews.draws import rule_inclusions, rule_probability_cases
 from agent_monitor.lib.reviews.selection import DAILY_MINIMUM, REVIEWED_OUTSIDE_SAMPLE
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.types import JsonColumn
@@ -130,10 +130,10 @@ def write_queue_rows(
 def _reasons_cases(settings: ReviewSettings, dialect: str, params: dict[str, Any], *, extra: str) -> str:
     """The reasons of a staged draw as JSON, from its answers and what `extra` adds."""
     cases = []
-    for code, reasons in enumerate(rule_reasons(settings)):
+    for code, inclusion in enumerate(rule_inclusions(settings)):
         for index, added in enumerate(_EXTRAS):
             name = f"reasons_{code}_{index}"
-            params[name] = json.dumps([*reasons, *added])
+            params[name] = json.dumps([*inclusion.reasons, *added])
             cases.append(f"WHEN {code * len(_EXTRAS) + index} THEN CAST(:{name} AS {_JSON[dialect]})")
     return f"CASE d.answers * {len(_EXTRAS)} + {extra} " + " ".join(cases) + " END"
 

@@ -1,29 +1,80 @@
 """The sampler's rule computed in the database equals the rule of lib/sampling.py.
 
-`hour_draws` computes u (SHA-256 in SQL) and π_rule where the events are and returns only the
+`stage_draws` computes u (SHA-256 in SQL) and π_rule where the events are and stages only the
 rule's samples, per hour × agent the daily_minimum + 1 lowest left-out draws, and the reviewed
-responses. Checked on a hand-worked hour and against `rule_samples` on generated hours.
+responses (`review_draws`). `hour_draws` here reads them back as items. Checked on a
+hand-worked hour and against `rule_samples` on generated hours.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, DateTime, Engine, Float, Integer, delete, text
 
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.config import ReviewSettings, load_config
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.reviews.build import _load
-from agent_monitor.lib.reviews.draws import hour_draws
-from agent_monitor.lib.reviews.selection import default_critical_paths, rule_samples
+from agent_monitor.lib.reviews.draws import rule_inclusions, stage_draws
+from agent_monitor.lib.reviews.selection import CriticalPaths, Sampled, default_critical_paths, rule_samples
+from agent_monitor.lib.warehouse.results import result_dicts
+from agent_monitor.lib.warehouse.tables_reviews import review_draws
 from agent_monitor_tests.events import response, review, write_jsonl
 from agent_monitor_tests.lib.reviews.test_selection import U
 
 HOUR = datetime(2026, 1, 5, 10)
+
+
+@dataclass
+class HourDraws:
+    """The staged draws as the rule's terms: samples, lowest left-out draws, reviewed ones."""
+
+    sampled: list[Sampled] = field(default_factory=list)
+    # Per hour × agent, the lowest daily_minimum + 1 left-out draws, lowest first.
+    candidates: list[Sampled] = field(default_factory=list)
+    # Left-out responses that have a review (some are candidates too).
+    reviewed_left_out: list[Sampled] = field(default_factory=list)
+    counts: dict[tuple[datetime, str], tuple[int, int]] = field(default_factory=dict)  # (responses, rule samples)
+    reviewed_ids: list[str] = field(default_factory=list)
+
+
+def hour_draws(
+    connection: Connection, ranges: list[tuple[datetime, datetime]], settings: ReviewSettings,
+    critical_paths: CriticalPaths,
+) -> HourDraws:
+    """Stage the draws of `ranges`, read them back as items and empty the staging table."""
+    stage_draws(connection, ranges, settings, critical_paths)
+    rows = result_dicts(connection.execute(text(
+        "SELECT d.event_id, d.ts, d.agent_id, d.u, d.answers, d.reviewed, d.by_rule, d.draw_rank, d.n_responses,"
+        " d.n_rule_sampled FROM review_draws d"
+    ).columns(ts=DateTime(), u=Float(), n_responses=Integer(), n_rule_sampled=Integer(), draw_rank=Integer())))
+    connection.execute(delete(review_draws))
+    by_code = rule_inclusions(settings)
+    out = HourDraws()
+    for row in sorted(rows, key=lambda r: (r["ts"], r["event_id"])):
+        inclusion = by_code[int(row["answers"])]
+        item = Sampled(event_id=str(row["event_id"]), agent_id=str(row["agent_id"]), ts=row["ts"], u=row["u"],
+                       rule_probability=inclusion.probability, inclusion_probability=inclusion.probability,
+                       reasons=inclusion.reasons, row=row)
+        hour = item.ts.replace(minute=0, second=0, microsecond=0)
+        out.counts[(hour, item.agent_id)] = (int(row["n_responses"]), int(row["n_rule_sampled"]))
+        if row["reviewed"]:
+            out.reviewed_ids.append(item.event_id)
+        if row["by_rule"]:
+            out.sampled.append(item)
+            continue
+        if row["draw_rank"] <= settings.daily_minimum + 1:
+            out.candidates.append(item)
+        if row["reviewed"]:
+            out.reviewed_left_out.append(item)
+    out.candidates.sort(key=lambda item: (item.ts.replace(minute=0, second=0, microsecond=0), item.agent_id,
+                                          item.u, item.event_id))
+    return out
 
 
 def _ts(minute: int) -> str:
