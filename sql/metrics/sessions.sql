@@ -29,20 +29,22 @@ owned AS (
           AND e.ts < :start
     )
 ),
--- Each owned session's escalations up to the build's as-of time, looked up by session.
-flagged AS (
+-- Each owned session's escalations up to the build's as-of time, looked up by session once:
+-- 2 if one asked for a handoff, plus 1 if one was an abandon (NULL: no escalation);
+-- materialized, or the lookup would run once for each use of its value.
+flagged AS MATERIALIZED (
     SELECT o.agent_id, o.ts_epoch,
-           (SELECT MAX(CASE WHEN x.kind = 'handoff_request' THEN 1 ELSE 0 END) FROM raw_events x
-            WHERE x.session_id = o.session_id AND x.event_type = 'escalation' AND x.ts < :as_of) AS handoff,
-           (SELECT MAX(CASE WHEN x.kind = 'abandon' THEN 1 ELSE 0 END) FROM raw_events x
-            WHERE x.session_id = o.session_id AND x.event_type = 'escalation' AND x.ts < :as_of) AS abandon
+           (SELECT MAX(CASE WHEN x.kind = 'handoff_request' THEN 2 ELSE 0 END)
+                   + MAX(CASE WHEN x.kind = 'abandon' THEN 1 ELSE 0 END)
+            FROM raw_events x
+            WHERE x.session_id = o.session_id AND x.event_type = 'escalation' AND x.ts < :as_of) AS escalated
     FROM owned o
 )
 SELECT {hour_o} AS hour_epoch,
        o.agent_id AS agent_id,
        '' AS agent_version,
        COUNT(*) AS n_sessions,
-       COALESCE(SUM(o.handoff), 0) AS n_handoff_sessions,
-       COALESCE(SUM(o.abandon), 0) AS n_abandon_sessions
+       SUM(CASE WHEN o.escalated >= 2 THEN 1 ELSE 0 END) AS n_handoff_sessions,
+       SUM(CASE WHEN o.escalated IN (1, 3) THEN 1 ELSE 0 END) AS n_abandon_sessions
 FROM flagged o
 GROUP BY 1, 2

@@ -2,13 +2,14 @@
 -- computed where the events are. Per response: its draw u (the first 8 bytes of
 -- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴), the four yes/no answers that set π_rule
 -- (as a 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
--- Python), and whether a review of it exists. Only the rows the queue and its day state can
+-- Python), and whether a review of it exists (the reviews of the hours' responses are one
+-- range read by the judged event's time, `target_ts`, hashed once). Only the rows the queue and its day state can
 -- need are kept, staged in review_draws: the rule's samples, per hour × agent the
 -- daily_minimum + 1 lowest draws the rule left out (the daily top-up only ever takes from
 -- these), and every reviewed response. Each row carries its hour × agent's counts (responses,
 -- rule samples), so the counts need no second read.
--- OFFSET 0 (PostgreSQL) keeps each EXISTS a lookup by its index per response: without it the planner may
--- hash the whole table's reviews or shadows instead, a read that grows with the history.
+-- OFFSET 0 (PostgreSQL) keeps the shadow EXISTS a lookup by its index per response: without it the
+-- planner may hash the whole table's shadows instead, a read that grows with the history.
 -- Identifiers compare byte-wise ({collate}): Python's order of str, and the cheapest.
 -- The draws are computed on narrow rows (materialized once, so each EXISTS runs once per
 -- response); the queue's wide columns are read later, by key, for the rows kept.
@@ -30,10 +31,9 @@ WITH responses AS MATERIALIZED (
                     {per_row})
                 THEN 1 ELSE 0 END AS shadow_disagreement,
            CASE WHEN {has_flags} THEN 1 ELSE 0 END AS has_flags,
-           CASE WHEN EXISTS (
-                    SELECT 1 FROM raw_events v
-                    WHERE v.target_event_id = e.event_id AND v.event_type = 'review'
-                    {per_row})
+           CASE WHEN e.event_id IN (
+                    SELECT v.target_event_id FROM raw_events v
+                    WHERE v.event_type = 'review' AND ({judged_in_hours}))
                 THEN 1 ELSE 0 END AS reviewed
     FROM raw_events e
     WHERE e.event_type = 'agent_response'

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
-from agent_monitor.lib.ingest import store
+from agent_monitor.lib.ingest import review_targets, store
 from agent_monitor.lib.ingest.hours import related_hours
 from agent_monitor.lib.ingest.parse import parse_record, raw_text_for_quarantine
 from agent_monitor.lib.ingest.records import SourceRecord
@@ -163,7 +163,9 @@ def _write(engine: Engine, ingest_id: int, source: str, items: list[Item]) -> Co
                 seen.add(row["raw_hash"])
                 fresh.append(row)
         related = related_hours(connection, accepted_rows)
+        review_targets.stamp_reviews(accepted_rows, related.review_target_times)
         store.insert_events(connection, accepted_rows)
+        review_targets.place_waiting_reviews(connection, accepted_rows)
         store.insert_quarantine(connection, fresh)
         # A review changes no figure of the hour it was written in, only its response's hour
         # (`related.review_hours`): marking its own hour would rebuild a day of tables for nothing.

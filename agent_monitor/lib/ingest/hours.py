@@ -47,16 +47,19 @@ class RelatedHours:
 
     event_hours: set[datetime]
     review_hours: Counter[datetime]
+    # The `ts` of each stored event a review of the batch judges (review_targets.py).
+    review_target_times: dict[str, datetime]
 
 
 def related_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> RelatedHours:
     """The other hours whose figures the accepted rows change (read before they are written)."""
     reviews = [r for r in rows if r["event_type"] == "review"]
     shadows = [r for r in rows if r["event_type"] != "review"]
-    hours = set(_target_hours(connection, shadows))
+    hours = {hour_of(ts) for ts in _target_times(connection, shadows).values()}
     hours |= _session_owner_hours(connection, rows)
     hours |= _run_end_hours(connection, rows)
-    return RelatedHours(hours, Counter(_target_hours(connection, reviews)))
+    judged = _target_times(connection, reviews)
+    return RelatedHours(hours, Counter(hour_of(ts) for ts in judged.values()), judged)
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
@@ -65,13 +68,13 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
         yield items[i : i + _CHUNK]
 
 
-def _target_hours(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[datetime]:
-    """Hours of the responses that reviews and shadow responses refer to."""
+def _target_times(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, datetime]:
+    """event_id → ts of the stored responses that reviews and shadow responses refer to."""
     ids = [r.get("target_event_id") or r.get("shadow_of") for r in rows]
-    out: list[datetime] = []
+    out: dict[str, datetime] = {}
     for chunk in _chunks(i for i in ids if i):
-        statement = select(raw_events.c.ts).where(among(connection, raw_events.c.event_id))
-        out += [hour_of(row.ts) for row in connection.execute(statement, {"ids": chunk})]
+        statement = select(raw_events.c.event_id, raw_events.c.ts).where(among(connection, raw_events.c.event_id))
+        out.update((row.event_id, row.ts) for row in connection.execute(statement, {"ids": chunk}))
     return out
 
 

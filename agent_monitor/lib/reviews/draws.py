@@ -81,9 +81,10 @@ def stage_draws(
             "agent_monitor_sampling_u", 2, sampling_u, deterministic=True)
     params: dict[str, Any] = {"salt": settings.salt, "low_confidence_threshold": settings.low_confidence_threshold,
                               "candidates": settings.daily_minimum + 1}
-    in_hours = []
+    in_hours, judged_in_hours = [], []
     for i, (start, end) in enumerate(ranges):
         in_hours.append(f"(e.ts >= :start_{i} AND e.ts < :end_{i})")
+        judged_in_hours.append(f"(v.target_ts >= :start_{i} AND v.target_ts < :end_{i})")
         params[f"start_{i}"], params[f"end_{i}"] = start, end
     pairs = _critical_pairs(connection, " OR ".join(in_hours), params, critical_paths)
     critical = "1 = 0"
@@ -96,6 +97,7 @@ def stage_draws(
         hour_key=_HOUR_KEY[dialect], collate=_COLLATE[dialect], u=_U[dialect], critical=critical,
         is_distinct_from=_IS_DISTINCT_FROM[dialect],
         has_flags=_HAS_FLAGS[dialect], per_row=_PER_ROW[dialect], in_hours=" OR ".join(in_hours),
+        judged_in_hours=" OR ".join(judged_in_hours),
         pi_cases=rule_probability_cases(settings, params))
     # The ranking sorts every response of the hours: in memory, not in temporary files (the
     # default 4 MB spilled a 200k-event hour to disk; 1M events sort in ~64 MB).

@@ -22,7 +22,7 @@ Key = tuple[datetime, str, str]
 def m1_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
     """M1 sums and values; a review counts in the hour of the response it reviews."""
     responses, reviews = reviewed_window_responses(connection, start, end)
-    inclusion = inclusion_probabilities(connection, (str(r["event_id"]) for r in responses))
+    inclusion = inclusion_probabilities(connection, start, end)
     groups: dict[Key, list[ReviewedResponse]] = defaultdict(list)
     for item in reviewed_responses(responses, reviews, inclusion):
         groups[(hour_of(item.ts), item.agent_id, item.agent_version or "")].append(item)

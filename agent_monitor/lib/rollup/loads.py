@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, column, exists, func, inspect, select, table
+from sqlalchemy import Column, Connection, column, func, inspect, select, table
 
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
@@ -129,10 +129,11 @@ def run_events(
 def reviewed_window_responses(
     connection: Connection, start: datetime, end: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Primary responses in [start, end) with a confidence and a review, and their reviews."""
-    # Reviewed: a review targets the response (looked up by target, whatever the table's size).
+    """Primary responses in [start, end) with a confidence and a review, and the reviews of
+    the window's events (read by the judged event's time, `target_ts`)."""
     review = ev.alias("review")
-    reviewed = exists().where(review.c.target_event_id == ev.c.event_id, review.c.event_type == "review")
+    judged = (review.c.event_type == "review") & (review.c.target_ts >= start) & (review.c.target_ts < end)
+    reviewed = ev.c.event_id.in_(select(review.c.target_event_id).where(judged))
     responses = _dicts(
         connection,
         select(
@@ -153,29 +154,22 @@ def reviewed_window_responses(
             reviewed,
         ),
     )
-    reviews: list[dict[str, Any]] = []
-    for chunk in _chunks(str(r["event_id"]) for r in responses):
-        reviews += _dicts(
-            connection,
-            select(ev.c.event_id, ev.c.ts, ev.c.ts_epoch, ev.c.target_event_id, ev.c.verdict,
-                   ev.c.ingest_id, ev.c.source_location).where(
-                ev.c.event_type == "review", ev.c.target_event_id.in_(chunk)
-            ),
-        )
+    reviews = _dicts(connection, select(
+        review.c.event_id, review.c.ts, review.c.ts_epoch, review.c.target_event_id, review.c.verdict,
+        review.c.ingest_id, review.c.source_location).where(judged))
     return responses, reviews
 
 
-def inclusion_probabilities(connection: Connection, event_ids: Iterable[str]) -> dict[str, float]:
-    """π per event_id from `review_queue` when that table exists; absent ids mean π = 1."""
+def inclusion_probabilities(connection: Connection, start: datetime, end: datetime) -> dict[str, float]:
+    """π per event_id of the `review_queue` rows of the hours [start, end) touches, when that
+    table exists; absent ids mean π = 1."""
     if not inspect(connection).has_table("review_queue"):
         return {}
-    queue = table("review_queue", column("event_id"), column("inclusion_probability"))
+    queue = table("review_queue", column("event_id"), column("hour"), column("inclusion_probability"))
+    statement = select(queue.c.event_id, queue.c.inclusion_probability).where(
+        queue.c.hour >= start.replace(minute=0, second=0, microsecond=0), queue.c.hour < end)
     out: dict[str, float] = {}
-    for chunk in _chunks(event_ids):
-        statement = select(queue.c.event_id, queue.c.inclusion_probability).where(
-            queue.c.event_id.in_(chunk)
-        )
-        for event_id, pi in connection.execute(statement):
-            if pi is not None and 0.0 < float(pi) <= 1.0:
-                out[str(event_id)] = float(pi)
+    for event_id, pi in connection.execute(statement):
+        if pi is not None and 0.0 < float(pi) <= 1.0:
+            out[str(event_id)] = float(pi)
     return out

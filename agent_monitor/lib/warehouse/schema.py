@@ -3,8 +3,9 @@
 Every table is declared on one MetaData in a `tables_*.py` module of this package. On
 start-up the tool creates missing tables and indexes and adds columns that an older
 warehouse lacks (`ALTER TABLE … ADD COLUMN`, nullable), so a later release can add columns
-to an existing warehouse. Renames and type changes are not automatic: they need an explicit
-step in `sql/migrations/` (none so far).
+to an existing warehouse. A column added that way is filled for the rows already there by
+`sql/migrations/<table>.<column>.sql` when that file exists (e.g. a review's `target_ts`).
+Renames and type changes are not automatic: they need an explicit step of their own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlalchemy.schema import CreateIndex
 
 import agent_monitor.lib.warehouse as warehouse_package
 from agent_monitor.lib.warehouse.metadata import metadata
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "sql" / "migrations"
 
 # Serialises concurrent upgrades (sensor ticks and runs starting together) on PostgreSQL.
 _UPGRADE_LOCK_KEY = 0x61676D6F6E  # "agmon"
@@ -52,6 +55,8 @@ def upgrade_schema(engine: Engine) -> list[str]:
                 if column.name not in present:
                     _add_column(engine, table.name, column)
                     changes.append(f"add column {table.name}.{column.name}")
+                    if _fill_column(engine, table.name, column.name):
+                        changes.append(f"fill column {table.name}.{column.name}")
             indexes = {i["name"] for i in inspector.get_indexes(table.name)}
             for index in table.indexes:
                 if index.name not in indexes:
@@ -70,6 +75,16 @@ def _add_column(engine: Engine, table_name: str, column: Column) -> None:
     )
     with engine.begin() as connection:
         connection.execute(text(statement))
+
+
+def _fill_column(engine: Engine, table_name: str, column_name: str) -> bool:
+    """Run the column's fill step (sql/migrations/<table>.<column>.sql) if it has one."""
+    step = MIGRATIONS / f"{table_name}.{column_name}.sql"
+    if not step.is_file():
+        return False
+    with engine.begin() as connection:
+        connection.execute(text(step.read_text(encoding="utf-8")))
+    return True
 
 
 @contextmanager

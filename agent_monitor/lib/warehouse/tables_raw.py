@@ -63,6 +63,11 @@ raw_events = Table(
     Column("fields_provided", JsonColumn),
     # review
     Column("target_event_id", String(128)),
+    # Not in the event: the `ts` of the event the review judges, set at ingest when that event
+    # is in the warehouse (or arrives later: lib/ingest/review_targets.py). The review queue
+    # and M1 find an hour's reviewed responses by it, a range read of the hour's reviews
+    # instead of a lookup per response.
+    Column("target_ts", DateTime()),
     Column("verdict", String(32)),
     Column("reviewer", String()),
     # escalation
@@ -84,6 +89,13 @@ Index("ix_raw_events_ts_type", raw_events.c.ts, raw_events.c.event_type)
 Index("ix_raw_events_session", raw_events.c.session_id)
 Index("ix_raw_events_run", raw_events.c.workflow_run_id)
 Index("ix_raw_events_target", raw_events.c.target_event_id)
+_PLACED_REVIEW = raw_events.c.target_ts.is_not(None)
+Index("ix_raw_events_target_ts", raw_events.c.target_ts,
+      postgresql_where=_PLACED_REVIEW, sqlite_where=_PLACED_REVIEW)
+# Reviews whose judged event is not in the warehouse yet: looked up when events arrive.
+_WAITING_REVIEW = (raw_events.c.event_type == "review") & raw_events.c.target_ts.is_(None)
+Index("ix_raw_events_waiting_reviews", raw_events.c.target_event_id,
+      postgresql_where=_WAITING_REVIEW, sqlite_where=_WAITING_REVIEW)
 Index("ix_raw_events_shadow_of", raw_events.c.shadow_of)
 Index("ix_raw_events_agent_ts", raw_events.c.agent_id, raw_events.c.ts)
 # M2's late responses (turn >= 50, about 1 % of the responses) of a window, without reading

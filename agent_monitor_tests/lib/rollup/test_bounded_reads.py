@@ -32,7 +32,8 @@ from agent_monitor.lib.warehouse.open import open_warehouse
 
 KEYS = ("event_id", "session_id", "shadow_of", "target_event_id", "workflow_run_id")
 # `ts >= …` or `ts > …` (a lower bound), or a key equal to a value or to an outer row's column.
-LOWER_TIME_BOUND = re.compile(r"\bts >= |\bts > ")
+# `target_ts` (a review's judged event's time) bounds the reads of a window's reviews.
+LOWER_TIME_BOUND = re.compile(r"\b(?:target_)?ts >= |\b(?:target_)?ts > ")
 KEY_LOOKUP = re.compile(r"\((" + "|".join(KEYS) + r")\)::text = (\(|ANY|')")
 
 
@@ -134,7 +135,7 @@ def test_every_raw_events_read_of_an_hourly_build_is_bounded(postgres_url: str, 
 
 # SQLite's EXPLAIN QUERY PLAN lines: `SEARCH e USING INDEX ix_raw_events_session (session_id=?)`.
 SQLITE_INDEX_READ = re.compile(r"^SEARCH \S+ USING (?:COVERING )?INDEX (\S*raw_events\S*) \((.*)\)$")
-SQLITE_BOUNDED = re.compile(r"\bts>|\bts=|\b(" + "|".join(KEYS) + r")=")
+SQLITE_BOUNDED = re.compile(r"\b(?:target_)?ts>|\bts=|\b(" + "|".join(KEYS) + r")=")
 
 
 def sqlite_unbounded_reads(plan_lines: list[str], raw_event_aliases: set[str]) -> list[str]:
@@ -187,6 +188,7 @@ def test_the_sqlite_bound_checker_tells_a_whole_index_from_a_window() -> None:
         "SEARCH e USING INDEX ix_raw_events_ts_type (ts>? AND ts<?)",
         "SEARCH x USING INDEX ix_raw_events_session (session_id=?)",
         "SEARCH e USING INDEX sqlite_autoindex_raw_events_1 (event_id=?)",
+        "SEARCH v USING INDEX ix_raw_events_target_ts (target_ts>? AND target_ts<?)",
         "SCAN p",  # a CTE, not raw_events
     ], aliases) == []
     assert sqlite_unbounded_reads(["SEARCH e USING INDEX ix_raw_events_agent_ts (agent_id=? AND ts<?)"], aliases) == [
@@ -209,10 +211,14 @@ def test_the_bound_checker_tells_a_whole_index_from_a_window() -> None:
                   "Index Cond": "(ts < '2026-11-30 17:00:00'::timestamp)"}
     by_session = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_session",
                   "Index Cond": "((session_id)::text = (w.session_id)::text)"}
+    judged_in_window = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_target_ts",
+                        "Index Cond": "((target_ts >= '2026-01-05 10:00:00'::timestamp) AND "
+                                      "(target_ts < '2026-01-05 11:00:00'::timestamp))"}
     whole_table = {"Node Type": "Seq Scan", "Relation Name": "raw_events"}
     both = {"Node Type": "Bitmap Heap Scan", "Relation Name": "raw_events", "Plans": [
         {"Node Type": "BitmapAnd", "Plans": [every_response["Plans"][0], window["Plans"][0]]}]}
     assert unbounded_reads(window) == [] and unbounded_reads(by_session) == [] and unbounded_reads(both) == []
+    assert unbounded_reads(judged_in_window) == []
     assert len(unbounded_reads(every_response)) == 1
     assert len(unbounded_reads(before_now)) == 1
     assert unbounded_reads({"Node Type": "Nested Loop", "Plans": [window, whole_table]}) == ["Seq Scan"]
