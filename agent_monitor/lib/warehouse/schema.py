@@ -58,7 +58,7 @@ def upgrade_schema(engine: Engine) -> list[str]:
                     if _fill_column(engine, table.name, column.name):
                         changes.append(f"fill column {table.name}.{column.name}")
             indexes = {i["name"] for i in inspector.get_indexes(table.name)}
-            for index in table.indexes:
+            for index in sorted(table.indexes, key=lambda index: index.name):
                 if index.name not in indexes:
                     with engine.begin() as connection:
                         connection.execute(CreateIndex(index))
