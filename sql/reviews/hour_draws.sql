@@ -3,8 +3,9 @@
 -- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴), the four yes/no answers that set π_rule
 -- (as a 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
 -- Python), and whether a review of it exists (the reviews of the hours' responses are one
--- range read by the judged event's time, `target_ts`, hashed once). Only the rows the queue and its day state can
--- need are kept, staged in review_draws: the rule's samples, per hour × agent the
+-- range read by the judged event's time, `target_ts`, which only reviews carry, hashed
+-- once). Only the rows the queue and its day state can need are kept, staged in
+-- review_draws: the rule's samples, per hour × agent the
 -- daily_minimum + 1 lowest draws the rule left out (the daily top-up only ever takes from
 -- these), and every reviewed response. Each row carries its hour × agent's counts (responses,
 -- rule samples), so the counts need no second read.
@@ -33,7 +34,7 @@ WITH responses AS MATERIALIZED (
            CASE WHEN {has_flags} THEN 1 ELSE 0 END AS has_flags,
            CASE WHEN e.event_id IN (
                     SELECT v.target_event_id FROM raw_events v
-                    WHERE v.event_type = 'review' AND ({judged_in_hours}))
+                    WHERE {judged_in_hours})
                 THEN 1 ELSE 0 END AS reviewed
     FROM raw_events e
     WHERE e.event_type = 'agent_response'

@@ -132,7 +132,8 @@ def reviewed_window_responses(
     """Primary responses in [start, end) with a confidence and a review, and the reviews of
     the window's events (read by the judged event's time, `target_ts`)."""
     review = ev.alias("review")
-    judged = (review.c.event_type == "review") & (review.c.target_ts >= start) & (review.c.target_ts < end)
+    # Only reviews carry a target_ts: the range alone reads ix_raw_events_target_ts, no type index.
+    judged = (review.c.target_ts >= start) & (review.c.target_ts < end)
     reviewed = ev.c.event_id.in_(select(review.c.target_event_id).where(judged))
     responses = _dicts(
         connection,

@@ -64,9 +64,9 @@ raw_events = Table(
     # review
     Column("target_event_id", String(128)),
     # Not in the event: the `ts` of the event the review judges, set at ingest when that event
-    # is in the warehouse (or arrives later: lib/ingest/review_targets.py). The review queue
-    # and M1 find an hour's reviewed responses by it, a range read of the hour's reviews
-    # instead of a lookup per response.
+    # is in the warehouse (or arrives later: lib/ingest/review_targets.py), on reviews only.
+    # The review queue and M1 find an hour's reviewed responses by it, a range read of the
+    # hour's reviews (no event type needed) instead of a lookup per response.
     Column("target_ts", DateTime()),
     Column("verdict", String(32)),
     Column("reviewer", String()),
@@ -87,6 +87,11 @@ raw_events = Table(
 )
 Index("ix_raw_events_ts_type", raw_events.c.ts, raw_events.c.event_type)
 Index("ix_raw_events_session", raw_events.c.session_id)
+# A session's escalations (M7 looks them up once per session of the hour; a few sessions in a
+# hundred have any), without reading every event of every session.
+_ESCALATION = raw_events.c.event_type == "escalation"
+Index("ix_raw_events_escalations", raw_events.c.session_id,
+      postgresql_where=_ESCALATION, sqlite_where=_ESCALATION)
 Index("ix_raw_events_run", raw_events.c.workflow_run_id)
 Index("ix_raw_events_target", raw_events.c.target_event_id)
 _PLACED_REVIEW = raw_events.c.target_ts.is_not(None)
