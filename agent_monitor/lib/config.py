@@ -45,9 +45,15 @@ class IngestSettings:
     batch_size: int = 5000
 
 
+# The review sampler's default salt. Ingestion stores each response's draw u under this salt
+# (raw_events.sampling_u), and the sampler reads it when the configured salt is this one:
+# changing the value would make every stored draw wrong.
+DEFAULT_SALT = "agent-monitor"
+
+
 @dataclass(frozen=True)
 class ReviewSettings:
-    salt: str = "agent-monitor"
+    salt: str = DEFAULT_SALT
     base_rate: float = 0.05
     low_confidence_threshold: float = 0.5
     low_confidence_boost: float = 4.0

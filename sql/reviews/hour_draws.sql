@@ -1,6 +1,7 @@
 -- The review sampler's rule (SPEC §5) for the primary responses of the hours being read,
 -- computed where the events are. Per response: its draw u (the first 8 bytes of
--- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴), the four yes/no answers that set π_rule
+-- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴; read from the draw stored at ingest when the salt
+-- is the default one, lib/reviews/draws.py), the four yes/no answers that set π_rule
 -- (as a 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
 -- Python), and whether a review of it exists (the reviews of the hours' responses are one
 -- range read by the judged event's time, `target_ts`, which only reviews carry, hashed

@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from agent_monitor.lib.config import DEFAULT_SALT
 from agent_monitor.lib.ingest import fields as spec
 from agent_monitor.lib.ingest.derive import derived_columns
 from agent_monitor.lib.ingest.timestamps import TimestampError, parse_rfc3339
+from agent_monitor.lib.sampling import sampling_u
 
 
 class Rejected(Exception):
@@ -57,6 +59,7 @@ def complete_response(row: dict[str, Any], event: dict[str, Any], store_text: bo
     row.setdefault("status", "ok")
     row.setdefault("deployment", "primary")
     row["has_hallucination_flag"] = any(f.startswith("hallucination") for f in row.get("flags") or [])
+    row["sampling_u"] = sampling_u(DEFAULT_SALT, row["event_id"])
     row.update(derived_columns(event))
     if not store_text:
         row.pop("text", None)

@@ -3,12 +3,14 @@
 `sql/reviews/hour_draws.sql` computes every primary response's draw u and π_rule where the
 events are and stages in `review_draws` only what the queue and the day state need: the
 rule's samples, per hour × agent the daily_minimum + 1 lowest left-out draws, and the
-reviewed responses, each with its hour × agent's counts. u is SHA-256 in the database
-(PostgreSQL's `sha256`; on SQLite the Python function registered on the connection); π_rule
-and its reasons are chosen among the sixteen values `boosted_inclusion` gives for the four
-yes/no answers, so both are exactly the values `lib/sampling.py` defines (`rule_samples`
-there stays the reference the tests compare with). `lib/reviews/staged.py` writes the queue
-and its day state from the staged rows.
+reviewed responses, each with its hour × agent's counts. u is the draw ingestion stored
+(`raw_events.sampling_u`, under the default salt) or, with another salt or on a row stored
+before that column, SHA-256 in the database (PostgreSQL's `sha256`; on SQLite the Python
+function registered on the connection); π_rule and its reasons are chosen among the
+sixteen values `boosted_inclusion` gives for the four yes/no answers, so both are exactly
+the values `lib/sampling.py` defines (`rule_samples` there stays the reference the tests
+compare with). `lib/reviews/staged.py` writes the queue and its day state from the staged
+rows.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, text
 
-from agent_monitor.lib.config import ReviewSettings
+from agent_monitor.lib.config import DEFAULT_SALT, ReviewSettings
 from agent_monitor.lib.reviews.selection import CriticalPaths
 from agent_monitor.lib.sampling import Inclusion, boosted_inclusion, sampling_u
 from agent_monitor.lib.warehouse.local_settings import work_mem
@@ -94,7 +96,8 @@ def stage_draws(
         for i, (agent, path) in enumerate(pairs):
             params[f"critical_agent_{i}"], params[f"critical_path_{i}"] = agent, path
     sql = _template().format(
-        hour_key=_HOUR_KEY[dialect], collate=_COLLATE[dialect], u=_U[dialect], critical=critical,
+        hour_key=_HOUR_KEY[dialect], collate=_COLLATE[dialect], u=draw_expression(dialect, settings.salt),
+        critical=critical,
         is_distinct_from=_IS_DISTINCT_FROM[dialect],
         has_flags=_HAS_FLAGS[dialect], per_row=_PER_ROW[dialect], in_hours=" OR ".join(in_hours),
         judged_in_hours=" OR ".join(judged_in_hours),
@@ -103,6 +106,14 @@ def stage_draws(
     # default 4 MB spilled a 200k-event hour to disk; 1M events sort in ~64 MB).
     with work_mem(connection, DRAWS_WORK_MEM):
         connection.execute(text(sql), params)
+
+
+def draw_expression(dialect: str, salt: str) -> str:
+    """u of the response `e` under `salt`: the draw stored at ingest when `salt` is the one it
+    was stored under (and the row has one), else SHA-256 of the event id here."""
+    if salt == DEFAULT_SALT:
+        return f"COALESCE(e.sampling_u, {_U[dialect]})"
+    return _U[dialect]
 
 
 def rule_probability_cases(settings: ReviewSettings, params: dict[str, Any]) -> str:

@@ -53,6 +53,10 @@ raw_events = Table(
     Column("shadow_of", String(128)),
     Column("flags", JsonColumn),
     Column("has_hallucination_flag", Boolean()),
+    # Not in the event: the review sampler's draw u under the default salt (SPEC §5), computed
+    # once at ingest; the sampler reads it when configured with that salt (NULL on rows
+    # ingested before this column existed: the sampler then hashes their event_id).
+    Column("sampling_u", Float()),
     # Derived at ingest from token logprobs and text (which need not be stored).
     Column("output_entropy", Float()),
     Column("entropy_source", String(32)),

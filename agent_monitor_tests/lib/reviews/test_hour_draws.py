@@ -1,9 +1,9 @@
 """The sampler's rule computed in the database equals the rule of lib/sampling.py.
 
-`stage_draws` computes u (SHA-256 in SQL) and π_rule where the events are and stages only the
-rule's samples, per hour × agent the daily_minimum + 1 lowest left-out draws, and the reviewed
-responses (`review_draws`). `hour_draws` here reads them back as items. Checked on a
-hand-worked hour and against `rule_samples` on generated hours.
+`stage_draws` takes u (stored at ingest, or SHA-256 in SQL) and computes π_rule where the
+events are and stages only the rule's samples, per hour × agent the daily_minimum + 1 lowest
+left-out draws, and the reviewed responses (`review_draws`). `hour_draws` here reads them
+back as items. Checked on a hand-worked hour and against `rule_samples` on generated hours.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, DateTime, Engine, Float, Integer, delete, text
 
 from agent_monitor.bench.events import write_bench_file
@@ -22,6 +23,7 @@ from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.reviews.build import _load
 from agent_monitor.lib.reviews.draws import rule_inclusions, stage_draws
 from agent_monitor.lib.reviews.selection import CriticalPaths, Sampled, default_critical_paths, rule_samples
+from agent_monitor.lib.sampling import sampling_u
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_reviews import review_draws
 from agent_monitor_tests.events import response, review, write_jsonl
@@ -102,7 +104,20 @@ def _hand_worked_hour() -> list[dict[str, Any]]:
     ]
 
 
-def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path) -> None:
+def test_ingestion_stores_the_hand_worked_draws(warehouse_engine: Engine, tmp_path: Path) -> None:
+    # u under the default salt, computed once at ingest for every response (the sampler reads
+    # it, lib/reviews/draws.py); reviews have none.
+    write_jsonl(tmp_path / "hour.jsonl", _hand_worked_hour())
+    assert ingest_path(warehouse_engine, tmp_path / "hour.jsonl").accepted == 12
+    with warehouse_engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT event_id, sampling_u FROM raw_events")).all())
+    assert {k: v for k, v in stored.items() if k.startswith("evt-")} == U
+    assert stored["rv-6"] is None and stored["rv-7"] is None
+    assert stored["sh-1"] is not None
+
+
+@pytest.mark.parametrize("draws", ["stored at ingest", "not stored (an older warehouse)"])
+def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path, draws: str) -> None:
     # base 0.1, boosts ×4 low confidence (< 0.5), ×2 critical path (approval), ×4 disagreeing
     # shadow, ×2 flags. u from test_selection's table:
     #   evt-1 approval      π 0.2  u 0.556  left out      evt-5 flags     π 0.2  u 0.402  left out
@@ -113,6 +128,9 @@ def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path) -> None:
     # evt-3, evt-5, evt-1, evt-2; evt-6 (rank 6) comes back because it is reviewed.
     write_jsonl(tmp_path / "hour.jsonl", _hand_worked_hour())
     assert ingest_path(warehouse_engine, tmp_path / "hour.jsonl").accepted == 12
+    if draws != "stored at ingest":
+        with warehouse_engine.begin() as connection:
+            connection.execute(text("UPDATE raw_events SET sampling_u = NULL"))
     settings = ReviewSettings(base_rate=0.1, daily_minimum=4)
     with warehouse_engine.connect() as connection:
         draws = hour_draws(connection, [(HOUR, HOUR + timedelta(hours=1))], settings, default_critical_paths)
@@ -136,12 +154,32 @@ def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path) -> None:
     assert draws.counts == {(HOUR, "billing"): (8, 2)}
 
 
-def test_generated_hours_equal_the_python_rule(warehouse_engine: Engine, tmp_path: Path) -> None:
+def test_the_stored_draw_is_read_only_under_its_salt(warehouse_engine: Engine, tmp_path: Path) -> None:
+    # evt-6 (π 0.1, u 0.827: left out) given a stored draw of 0.05: the default salt reads it
+    # and samples evt-6; any other salt hashes the event id again and leaves it out.
+    write_jsonl(tmp_path / "hour.jsonl", _hand_worked_hour())
+    assert ingest_path(warehouse_engine, tmp_path / "hour.jsonl").accepted == 12
+    with warehouse_engine.begin() as connection:
+        connection.execute(text("UPDATE raw_events SET sampling_u = 0.05 WHERE event_id = 'evt-6'"))
+    hour = [(HOUR, HOUR + timedelta(hours=1))]
+    with warehouse_engine.connect() as connection:
+        default = hour_draws(connection, hour, ReviewSettings(base_rate=0.1, daily_minimum=4), default_critical_paths)
+        other = hour_draws(connection, hour, ReviewSettings(salt="another-salt", base_rate=0.1, daily_minimum=4),
+                           default_critical_paths)
+    assert ("evt-6", 0.05) in {(i.event_id, i.u) for i in default.sampled}
+    assert "evt-6" not in {i.event_id for i in other.sampled}
+    assert {i.event_id: i.u for i in other.sampled + other.candidates + other.reviewed_left_out}["evt-6"] == (
+        sampling_u("another-salt", "evt-6"))
+
+
+@pytest.mark.parametrize("salt", ["agent-monitor", "another-salt"])
+def test_generated_hours_equal_the_python_rule(warehouse_engine: Engine, tmp_path: Path, salt: str) -> None:
     # Two hours of the bench's mix (confidence, decisions on critical paths, flags, shadows
-    # that disagree, reviews): every sample, candidate and count equals rule_samples'.
+    # that disagree, reviews): every sample, candidate and count equals rule_samples', with
+    # the draws stored at ingest (the default salt) and with another salt (hashed here).
     path = write_bench_file(tmp_path / "bench.jsonl", 12000, HOUR, timedelta(hours=2), n_agents=6)
     assert ingest_path(warehouse_engine, path).accepted == 12000
-    settings = ReviewSettings(daily_minimum=5)
+    settings = ReviewSettings(salt=salt, daily_minimum=5)
     paths = RuleSet.from_config(load_config(None)).critical_paths
     for hour in (HOUR, HOUR + timedelta(hours=1)):
         end = hour + timedelta(hours=1)
