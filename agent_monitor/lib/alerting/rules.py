@@ -69,6 +69,10 @@ class RuleSet:
     rules: Mapping[str, RuleSettings] = field(default_factory=dict)
     agents: Mapping[str, AgentSettings] = field(default_factory=dict)
     default_runbook_url: str = ""
+    # Each (agent, rule) resolved once: a day of agent_health asks ~30k times. The rules are
+    # frozen, so one resolution serves every caller.
+    _resolved: dict[tuple[str | None, str], EffectiveRule] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_config(cls, config: MonitorConfig) -> RuleSet:
@@ -81,6 +85,12 @@ class RuleSet:
 
     def for_agent(self, agent_id: str | None, rule: str) -> EffectiveRule:
         """Catalogue default < `rules.<rule>` < `agents.<agent>.confidence_floor` and rules."""
+        resolved = self._resolved.get((agent_id, rule))
+        if resolved is None:
+            resolved = self._resolved[(agent_id, rule)] = self._resolve(agent_id, rule)
+        return resolved
+
+    def _resolve(self, agent_id: str | None, rule: str) -> EffectiveRule:
         if rule not in CATALOGUE:
             raise KeyError(f"unknown rule {rule!r} (known rules: {', '.join(RULE_NAMES)})")
         base = CATALOGUE[rule]
