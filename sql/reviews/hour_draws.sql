@@ -1,15 +1,15 @@
 -- The review sampler's rule (SPEC §5) for the primary responses of the hours being read,
 -- computed where the events are. Per response: its draw u (the first 8 bytes of
--- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴; read from the draw stored at ingest when the salt
--- is the default one, lib/reviews/draws.py), the four yes/no answers that set π_rule
--- (as a 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
+-- SHA-256(salt ‖ event_id) as a fraction of 2⁶⁴; the draw stored at ingest when the salt is
+-- the default one, lib/reviews/draws.py), the four yes/no answers that set π_rule (as a
+-- 4-bit code: π_rule and its reasons are one of sixteen bound values, computed once in
 -- Python), and whether a review of it exists (the reviews of the hours' responses are one
 -- range read by the judged event's time, `target_ts`, which only reviews carry, hashed
 -- once). Only the rows the queue and its day state can need are kept, staged in
--- review_draws: the rule's samples, per hour × agent the
--- daily_minimum + 1 lowest draws the rule left out (the daily top-up only ever takes from
--- these), and every reviewed response. Each row carries its hour × agent's counts (responses,
--- rule samples), so the counts need no second read.
+-- review_draws: the rule's samples, per hour × agent the daily_minimum + 1 lowest draws the
+-- rule left out (the daily top-up only ever takes from these), and every reviewed response.
+-- Each row carries its hour × agent's counts (responses, rule samples), so the counts need
+-- no second read.
 -- OFFSET 0 (PostgreSQL) keeps the shadow EXISTS a lookup by its index per response: without it the
 -- planner may hash the whole table's shadows instead, a read that grows with the history.
 -- Identifiers compare byte-wise ({collate}): Python's order of str, and the cheapest.
