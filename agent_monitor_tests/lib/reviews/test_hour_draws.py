@@ -116,8 +116,8 @@ def test_ingestion_stores_the_hand_worked_draws(warehouse_engine: Engine, tmp_pa
     assert stored["sh-1"] is not None
 
 
-@pytest.mark.parametrize("draws", ["stored at ingest", "not stored (an older warehouse)"])
-def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path, draws: str) -> None:
+@pytest.mark.parametrize("stored", ["draws stored at ingest", "no stored draws (an older warehouse)"])
+def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path, stored: str) -> None:
     # base 0.1, boosts ×4 low confidence (< 0.5), ×2 critical path (approval), ×4 disagreeing
     # shadow, ×2 flags. u from test_selection's table:
     #   evt-1 approval      π 0.2  u 0.556  left out      evt-5 flags     π 0.2  u 0.402  left out
@@ -128,7 +128,7 @@ def test_the_hand_worked_hour(warehouse_engine: Engine, tmp_path: Path, draws: s
     # evt-3, evt-5, evt-1, evt-2; evt-6 (rank 6) comes back because it is reviewed.
     write_jsonl(tmp_path / "hour.jsonl", _hand_worked_hour())
     assert ingest_path(warehouse_engine, tmp_path / "hour.jsonl").accepted == 12
-    if draws != "stored at ingest":
+    if stored != "draws stored at ingest":
         with warehouse_engine.begin() as connection:
             connection.execute(text("UPDATE raw_events SET sampling_u = NULL"))
     settings = ReviewSettings(base_rate=0.1, daily_minimum=4)
