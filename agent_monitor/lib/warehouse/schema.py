@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, inspect, text
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy import Column, Engine, Table, inspect, text
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 import agent_monitor.lib.warehouse as warehouse_package
 from agent_monitor.lib.warehouse.metadata import metadata
@@ -44,7 +44,7 @@ def upgrade_schema(engine: Engine) -> list[str]:
         existing = set(inspect(engine).get_table_names())
         missing_tables = [t for t in metadata.sorted_tables if t.name not in existing]
         if missing_tables:
-            metadata.create_all(engine, tables=missing_tables)
+            _create_tables(engine, missing_tables)
             changes += [f"create table {t.name}" for t in missing_tables]
         inspector = inspect(engine)
         for table in metadata.sorted_tables:
@@ -64,6 +64,17 @@ def upgrade_schema(engine: Engine) -> list[str]:
                         connection.execute(CreateIndex(index))
                     changes.append(f"create index {index.name}")
     return changes
+
+
+def _create_tables(engine: Engine, tables: list[Table]) -> None:
+    """Each table, then its indexes in name order. SQLite, which keeps no statistics here,
+    breaks ties between equally good indexes by their creation order; `metadata.create_all`
+    creates them in a set's order, which differs from one process to the next."""
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(CreateTable(table))
+            for index in sorted(table.indexes, key=lambda index: index.name):
+                connection.execute(CreateIndex(index))
 
 
 def _add_column(engine: Engine, table_name: str, column: Column) -> None:

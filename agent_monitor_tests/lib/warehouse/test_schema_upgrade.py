@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import create_engine, inspect, select, text
 
 from agent_monitor.lib.warehouse.schema import upgrade_schema
-from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger
+from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, raw_events
 
 
 def test_missing_tables_and_columns_are_added_without_touching_existing_rows(warehouse_url: str) -> None:
@@ -33,3 +35,17 @@ def test_missing_tables_and_columns_are_added_without_touching_existing_rows(war
     # A second upgrade has nothing left to do.
     assert upgrade_schema(engine) == []
     engine.dispose()
+
+
+def test_a_new_warehouse_gets_every_declared_index_created_in_name_order(tmp_path: Path) -> None:
+    # SQLite breaks ties between equally good indexes by creation order; created in a set's
+    # order, M7's escalation lookup took the session index in some processes and not others.
+    engine = create_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    upgrade_schema(engine)
+    with engine.connect() as connection:
+        created = [name for (name,) in connection.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'raw_events'"
+            " AND name NOT LIKE 'sqlite_autoindex%' ORDER BY rowid"))]
+    engine.dispose()
+    assert created == sorted(index.name for index in raw_events.indexes)
+    assert "ix_raw_events_escalations" in created
