@@ -18,8 +18,8 @@ from agent_monitor.lib.signal_rollup.cascade_rows import (
     epoch,
     step_edges,
 )
-from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import markdown_table, utc_now
+from agent_monitor.lib.warehouse.replace import replace_window
 from agent_monitor.lib.warehouse.tables_signals import cascade_correlations as correlations_table
 from agent_monitor.lib.warehouse.tables_signals import failure_chains as chains_table
 

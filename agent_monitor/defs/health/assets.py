@@ -10,8 +10,8 @@ from agent_monitor.defs.resources import Clock, MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.health import STATUS_ORDER
 from agent_monitor.lib.health.window import HOUR, health_rows
-from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import markdown_table, utc_now
+from agent_monitor.lib.warehouse.replace import replace_window
 from agent_monitor.lib.warehouse.tables_health import agent_health as health_table
 
 # M1–M3 are judged over the trailing 24 hours of the rollup (M4–M7 over the hour itself),

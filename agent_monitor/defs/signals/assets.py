@@ -10,8 +10,8 @@ from agent_monitor.defs.resources import MonitorSettings, Warehouse
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.signal_rollup.drift_rows import INPUT_COLUMNS, drift_row, history_hours, signal_params
 from agent_monitor.lib.signal_rollup.metrics_window import read_agent_hours
-from agent_monitor.lib.signal_rollup.replace import replace_window
 from agent_monitor.lib.signal_rollup.summary import breach_markdown, utc_now
+from agent_monitor.lib.warehouse.replace import replace_window
 from agent_monitor.lib.warehouse.tables_signals import drift_signals_hourly as drift_table
 
 HOUR = timedelta(hours=1)

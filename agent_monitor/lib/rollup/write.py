@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete
 
-from agent_monitor.lib.warehouse import bulk
-from agent_monitor.lib.warehouse.locks import lock_table_for_rebuild
+from agent_monitor.lib.warehouse import replace
 
 CHUNK = 500
 
@@ -26,10 +25,7 @@ def replace_window(
 
     The caller owns the transaction, so readers see either the old rows or the new ones.
     """
-    lock_table_for_rebuild(connection, table.name)
-    connection.execute(delete(table).where(table.c.hour >= start, table.c.hour < end))
-    bulk.insert_rows(connection, table, [{**r, "built_at": built_at} for r in rows])
-    return len(rows)
+    return replace.replace_window(connection, table, "hour", start, end, [{**r, "built_at": built_at} for r in rows])
 
 
 def delete_keys(connection: Connection, table: Table, column: str, keys: Sequence[str]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, Table, inspect, text
+from sqlalchemy import Column, Engine, Index, Table, inspect, text
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 import agent_monitor.lib.warehouse as warehouse_package
@@ -58,7 +58,7 @@ def upgrade_schema(engine: Engine) -> list[str]:
                     if _fill_column(engine, table.name, column.name):
                         changes.append(f"fill column {table.name}.{column.name}")
             indexes = {i["name"] for i in inspector.get_indexes(table.name)}
-            for index in sorted(table.indexes, key=lambda index: index.name):
+            for index in _in_name_order(table):
                 if index.name not in indexes:
                     with engine.begin() as connection:
                         connection.execute(CreateIndex(index))
@@ -73,8 +73,13 @@ def _create_tables(engine: Engine, tables: list[Table]) -> None:
     with engine.begin() as connection:
         for table in tables:
             connection.execute(CreateTable(table))
-            for index in sorted(table.indexes, key=lambda index: index.name):
+            for index in _in_name_order(table):
                 connection.execute(CreateIndex(index))
+
+
+def _in_name_order(table: Table) -> list[Index]:
+    """A table's declared indexes (a set) in a fixed order: by name."""
+    return sorted(table.indexes, key=lambda index: index.name or "")
 
 
 def _add_column(engine: Engine, table_name: str, column: Column) -> None:

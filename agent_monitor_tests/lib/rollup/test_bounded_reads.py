@@ -34,8 +34,8 @@ KEYS = ("event_id", "session_id", "shadow_of", "target_event_id", "workflow_run_
 # `ts >= …` or `ts > …` (a lower bound), or a key equal to a value or to an outer row's column.
 # `target_ts` (a review's judged event's time) bounds the reads of a window's reviews.
 LOWER_TIME_BOUND = re.compile(r"\b(?:target_)?ts >= |\b(?:target_)?ts > ")
-# An index-only scan shows the key without its cast: `(session_id = (o.session_id)::text)`.
-KEY_LOOKUP = re.compile(r"(?:\((" + "|".join(KEYS) + r")\)::text|\((" + "|".join(KEYS) + r")) = (\(|ANY|')")
+# The key cast, `((session_id)::text = …`, or bare as an index-only scan shows it: `(session_id = …`.
+KEY_LOOKUP = re.compile(r"\(\(?(?:" + "|".join(KEYS) + r")(?:\)::text)? = (\(|ANY|')")
 
 
 def _bounded_condition(condition: str | None) -> bool:

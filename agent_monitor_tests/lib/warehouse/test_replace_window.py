@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, select
 
-from agent_monitor.lib.signal_rollup.replace import replace_window
+from agent_monitor.lib.warehouse.replace import replace_window
 from agent_monitor.lib.warehouse.tables_health import agent_health
 
 HOUR = datetime(2026, 1, 5, 10)

@@ -1,4 +1,7 @@
-"""Replace a time window's rows of a table in one transaction (rebuilds never append twice)."""
+"""Replace a time window's rows of a table in one transaction (rebuilds never append twice).
+
+Every per-hour table the assets build is written this way (the rollups through
+`lib/rollup/write.py`, which stamps `built_at`)."""
 
 from __future__ import annotations
 
