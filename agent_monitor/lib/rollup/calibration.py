@@ -1,4 +1,8 @@
-"""M1 per hour × agent × version: reviewed responses of the hour weighted by 1/π."""
+"""M1 per hour × agent × version: reviewed responses of the hour weighted by 1/π.
+
+The database sums each confidence bin (sql/metrics/m1.sql); the values are derived here from
+the bins, as `calibration_summary` derives them from the reviewed responses themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,29 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from agent_monitor.lib.metrics.calibration import (
-    ReviewedResponse,
-    reviewed_responses,
-    summarise_reviewed,
-)
-from agent_monitor.lib.metrics.rows import hour_of
-from agent_monitor.lib.rollup.loads import inclusion_probabilities, reviewed_window_responses
+from agent_monitor.lib.metrics.calibration import N_BINS, CalibrationBin, summary_from_bins
+from agent_monitor.lib.rollup.sql import hour_from_epoch, run_query
 
 Key = tuple[datetime, str, str]
 
 
 def m1_by_hour(connection: Connection, start: datetime, end: datetime) -> dict[Key, dict[str, Any]]:
     """M1 sums and values; a review counts in the hour of the response it reviews."""
-    responses, reviews = reviewed_window_responses(connection, start, end)
-    inclusion = inclusion_probabilities(connection, start, end)
-    groups: dict[Key, list[ReviewedResponse]] = defaultdict(list)
-    for item in reviewed_responses(responses, reviews, inclusion):
-        groups[(hour_of(item.ts), item.agent_id, item.agent_version or "")].append(item)
+    bins: dict[Key, list[CalibrationBin]] = defaultdict(lambda: [CalibrationBin()] * N_BINS)
+    counts: dict[Key, int] = defaultdict(int)
+    squared: dict[Key, float] = defaultdict(float)
+    for row in run_query(connection, "m1", start, end):
+        key = (hour_from_epoch(row["hour_epoch"]), str(row["agent_id"]), str(row["agent_version"]))
+        bins[key][int(row["bin"])] = CalibrationBin(
+            float(row["sum_weights"]),
+            float(row["weighted_confidence_sum"]),
+            float(row["weighted_correct_sum"]),
+        )
+        counts[key] += int(row["n_reviewed"])
+        squared[key] += float(row["weighted_squared_error_sum"])
     out: dict[Key, dict[str, Any]] = {}
-    for key, items in groups.items():
-        s = summarise_reviewed(items)
+    for key, key_bins in bins.items():
+        s = summary_from_bins(counts[key], tuple(key_bins), squared[key])
         out[key] = {
             "n_reviewed": s.n_reviewed,
             "m1_weight_sum": s.sum_weights,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, column, func, inspect, select, table
+from sqlalchemy import Column, Connection, func, select
 
 from agent_monitor.lib.warehouse.results import result_dicts
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
@@ -124,53 +124,3 @@ def run_events(
         _run_event_filter(), ev.c.workflow_run_id.in_(touched), ev.c.ts < as_of
     )
     return _dicts(connection, statement)
-
-
-def reviewed_window_responses(
-    connection: Connection, start: datetime, end: datetime
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Primary responses in [start, end) with a confidence and a review, and the reviews of
-    the window's events (read by the judged event's time, `target_ts`)."""
-    review = ev.alias("review")
-    # Only reviews carry a target_ts: the range alone reads ix_raw_events_target_ts, no type index.
-    judged = (review.c.target_ts >= start) & (review.c.target_ts < end)
-    reviewed = ev.c.event_id.in_(select(review.c.target_event_id).where(judged))
-    responses = _dicts(
-        connection,
-        select(
-            ev.c.event_id,
-            ev.c.event_type,
-            ev.c.ts,
-            ev.c.ts_epoch,
-            ev.c.agent_id,
-            ev.c.agent_version,
-            ev.c.confidence,
-            ev.c.deployment,
-        ).where(
-            ev.c.event_type == "agent_response",
-            PRIMARY,
-            ev.c.confidence.is_not(None),
-            ev.c.ts >= start,
-            ev.c.ts < end,
-            reviewed,
-        ),
-    )
-    reviews = _dicts(connection, select(
-        review.c.event_id, review.c.ts, review.c.ts_epoch, review.c.target_event_id, review.c.verdict,
-        review.c.ingest_id, review.c.source_location).where(judged))
-    return responses, reviews
-
-
-def inclusion_probabilities(connection: Connection, start: datetime, end: datetime) -> dict[str, float]:
-    """π per event_id of the `review_queue` rows of the hours [start, end) touches, when that
-    table exists; absent ids mean π = 1."""
-    if not inspect(connection).has_table("review_queue"):
-        return {}
-    queue = table("review_queue", column("event_id"), column("hour"), column("inclusion_probability"))
-    statement = select(queue.c.event_id, queue.c.inclusion_probability).where(
-        queue.c.hour >= start.replace(minute=0, second=0, microsecond=0), queue.c.hour < end)
-    out: dict[str, float] = {}
-    for event_id, pi in connection.execute(statement):
-        if pi is not None and 0.0 < float(pi) <= 1.0:
-            out[str(event_id)] = float(pi)
-    return out

@@ -75,6 +75,8 @@ TEMPLATES = {
         # A column compared without its index (`{unindexed:EXPR}`): PostgreSQL's statistics
         # already steer it to the selective index.
         "unindexed": "{0}",
+        # The greatest integer not above a non-negative number (`{floor:EXPR}`).
+        "floor": "FLOOR({0})",
     },
     "sqlite": {
         "elements": "json_each(CASE WHEN json_type({0}) = 'array' THEN {0} END) AS {1}",
@@ -87,6 +89,7 @@ TEMPLATES = {
         # the index matching more columns (agent_id, ts < start: all of an agent's history)
         # to the selective one (session_id).
         "unindexed": "+{0}",
+        "floor": "CAST({0} AS INTEGER)",
     },
 }
 
