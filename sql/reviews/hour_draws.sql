@@ -15,6 +15,13 @@
 -- Identifiers compare byte-wise ({collate}): Python's order of str, and the cheapest.
 -- The draws are computed on narrow rows (materialized once, so each EXISTS runs once per
 -- response); the queue's wide columns are read later, by key, for the rows kept.
+-- The lowest left-out draws are found without sorting every response: the left-out draws are
+-- counted per hour × agent in 64 buckets of u (one hashed pass), and only those in the buckets
+-- up to the one where the count reaches daily_minimum + 1 are ranked (every draw below a
+-- ranked one is ranked too, so the ranks up to there are exact; an hour × agent with fewer
+-- left-out draws ranks them all). Rows kept without a rank (rule samples, reviewed responses
+-- past the candidates) carry draw_rank daily_minimum + 2: only ranks up to daily_minimum + 1
+-- are ever read.
 INSERT INTO review_draws (event_id, ts, agent_id, u, answers, reviewed, by_rule, draw_rank, n_responses,
                           n_rule_sampled)
 WITH responses AS MATERIALIZED (
@@ -42,26 +49,39 @@ WITH responses AS MATERIALIZED (
       AND COALESCE(e.deployment, 'primary') <> 'shadow'
       AND ({in_hours})
 ),
-drawn AS (
-    SELECT r.*,
-           r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags AS answers,
-           CASE r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags
-               {pi_cases}
-           END AS rule_probability
-    FROM responses r
+drawn AS NOT MATERIALIZED (
+    SELECT a.*, CASE WHEN a.u < (CASE a.answers {pi_cases} END) THEN 1 ELSE 0 END AS by_rule
+    FROM (
+        SELECT r.*, r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags AS answers
+        FROM responses r
+    ) a
 ),
-ranked AS (
-    SELECT d.*,
-           CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END AS by_rule,
-           COUNT(*) OVER hour_agent AS n_responses,
-           SUM(CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END) OVER hour_agent AS n_rule_sampled,
-           ROW_NUMBER() OVER (
-               PARTITION BY d.hour_key, d.agent_id{collate}, CASE WHEN d.u < d.rule_probability THEN 1 ELSE 0 END
-               ORDER BY d.u, d.event_id{collate}) AS draw_rank
+buckets AS (  -- per hour × agent: its left-out draws counted per 1/64 of [0, 1), its rule samples as bucket -1
+    SELECT d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE {bucket} END AS bucket, COUNT(*) AS n
     FROM drawn d
-    WINDOW hour_agent AS (PARTITION BY d.hour_key, d.agent_id{collate})
+    GROUP BY d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE {bucket} END
+),
+reach AS (  -- per hour × agent: its counts, and the last bucket that its lowest daily_minimum + 1 left-out draws need
+    SELECT b.hour_key, b.agent_id, SUM(b.n) AS n_responses,
+           SUM(CASE WHEN b.bucket = -1 THEN b.n ELSE 0 END) AS n_rule_sampled,
+           COALESCE(MIN(CASE WHEN b.bucket >= 0 AND b.running >= :candidates THEN b.bucket END), 64) AS last_bucket
+    FROM (
+        SELECT c.*, SUM(CASE WHEN c.bucket >= 0 THEN c.n ELSE 0 END) OVER (
+                   PARTITION BY c.hour_key, c.agent_id ORDER BY c.bucket) AS running
+        FROM buckets c
+    ) b
+    GROUP BY b.hour_key, b.agent_id
+),
+ranked AS (  -- the left-out draws in those buckets, ranked: every draw below them is among them
+    SELECT d.event_id,
+           ROW_NUMBER() OVER (PARTITION BY d.hour_key, d.agent_id{collate} ORDER BY d.u, d.event_id{collate}) AS draw_rank
+    FROM drawn d
+    JOIN reach g ON g.hour_key = d.hour_key AND g.agent_id = d.agent_id
+    WHERE d.by_rule = 0 AND {bucket} <= g.last_bucket
 )
-SELECT k.event_id, k.ts, k.agent_id, k.u, k.answers, k.reviewed, k.by_rule, k.draw_rank, k.n_responses,
-       k.n_rule_sampled
-FROM ranked k
-WHERE k.by_rule = 1 OR k.draw_rank <= :candidates OR k.reviewed = 1
+SELECT d.event_id, d.ts, d.agent_id, d.u, d.answers, d.reviewed, d.by_rule,
+       COALESCE(k.draw_rank, :candidates + 1) AS draw_rank, g.n_responses, g.n_rule_sampled
+FROM drawn d
+JOIN reach g ON g.hour_key = d.hour_key AND g.agent_id = d.agent_id
+LEFT JOIN ranked k ON k.event_id = d.event_id
+WHERE d.by_rule = 1 OR k.draw_rank <= :candidates OR d.reviewed = 1

@@ -172,6 +172,32 @@ def test_the_stored_draw_is_read_only_under_its_salt(warehouse_engine: Engine, t
         sampling_u("another-salt", "evt-6"))
 
 
+def test_the_lowest_left_out_draws_across_draw_buckets(warehouse_engine: Engine, tmp_path: Path) -> None:
+    # Only the left-out draws in the lowest 64ths of [0, 1) that hold an agent-hour's lowest
+    # daily_minimum + 1 are ranked. Stored draws set by hand, base 0.001, daily_minimum 2 (3
+    # candidates). billing: a6 0.0005 sampled; left out a3 .0155 (bucket 0), a2 .0157 and a4
+    # .03124 (bucket 1), a5 .03126 (bucket 2), a1 .5 → candidates a3, a2, a4 (two buckets
+    # needed); a5 and a1 come back only because they are reviewed. search: 2 left out (fewer than
+    # 3): both candidates, .7 before .9.
+    draws = {"a1": 0.5, "a2": 0.0157, "a3": 0.0155, "a4": 0.03124, "a5": 0.03126, "a6": 0.0005,
+             "b1": 0.9, "b2": 0.7}
+    events = [response(event_id, _ts(i), confidence=0.9, agent_id="search" if event_id[0] == "b" else "billing")
+              for i, event_id in enumerate(draws)]
+    events += [review("rv-a5", _ts(40), "a5"), review("rv-a1", _ts(41), "a1")]
+    assert ingest_path(warehouse_engine, write_jsonl(tmp_path / "hour.jsonl", events)).accepted == 10
+    with warehouse_engine.begin() as connection:
+        for event_id, u in draws.items():
+            connection.execute(text("UPDATE raw_events SET sampling_u = :u WHERE event_id = :id"),
+                               {"u": u, "id": event_id})
+    settings = ReviewSettings(base_rate=0.001, daily_minimum=2)
+    with warehouse_engine.connect() as connection:
+        staged = hour_draws(connection, [(HOUR, HOUR + timedelta(hours=1))], settings, default_critical_paths)
+    assert [i.event_id for i in staged.sampled] == ["a6"]
+    assert [i.event_id for i in staged.candidates] == ["a3", "a2", "a4", "b2", "b1"]
+    assert sorted(i.event_id for i in staged.reviewed_left_out) == ["a1", "a5"]
+    assert staged.counts == {(HOUR, "billing"): (6, 1), (HOUR, "search"): (2, 0)}
+
+
 @pytest.mark.parametrize("salt", ["agent-monitor", "another-salt"])
 def test_generated_hours_equal_the_python_rule(warehouse_engine: Engine, tmp_path: Path, salt: str) -> None:
     # Two hours of the bench's mix (confidence, decisions on critical paths, flags, shadows
