@@ -62,6 +62,11 @@ def _day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def since(start: datetime) -> datetime:
+    """The first moment of the events a window's outputs read: min(start − 24 h, start's midnight)."""
+    return min(start - LOOKBACK, _day(start))
+
+
 def load(con: Any, engine: Engine, start: datetime, end: datetime) -> int:
     """Copy the events the window's outputs read into DuckDB's `raw_events`; returns the count.
 
@@ -70,10 +75,9 @@ def load(con: Any, engine: Engine, start: datetime, end: datetime) -> int:
     """
     import pandas as pd
 
-    since = min(start - LOOKBACK, _day(start))
     columns = [ev.c[name] for name in PLAIN_COLUMNS]
     columns += [cast(ev.c[name], Text).label(name) for name in JSON_COLUMNS]
-    statement = select(*columns).where(ev.c.ts >= since)
+    statement = select(*columns).where(ev.c.ts >= since(start))
     with engine.connect() as connection:
         frame = pd.read_sql(statement, connection)
     frame["ts"] = pd.to_datetime(frame["ts"])
@@ -502,3 +506,6 @@ SESSION_COLUMNS = ("first_ts", "last_ts", "n_events", "n_responses", "max_turn",
                    "flagged", "flag_reasons")
 SAMPLE_COLUMNS = ("u", "rule_probability", "inclusion_probability")
 M2_COLUMNS = ("n_late_responses", "m2_early_refs", "m2_recent_refs", "n_late_sessions")
+# The columns compared per output.
+COLUMNS = {"agent_hour": AGENT_HOUR_COLUMNS, "m2": M2_COLUMNS, "session_profiles": SESSION_COLUMNS,
+           "review_sample": SAMPLE_COLUMNS}

@@ -45,6 +45,11 @@ ROWS: list[tuple[str, Getter, str, str]] = [
     ("review sample: ours ÷ DuckDB", _get("peer.ratios.review_sample"), "{:.1f}×", "≤ 2×"),
     ("four outputs: ours s / DuckDB s (with load)", lambda p: _versus_totals(p), "{}", ""),
     ("rows differing from DuckDB's", lambda p: _mismatches(p), "{}", "0"),
+    ("columnar: hour out of PG by COPY s", _get("peer.columnar.moved.copy_out_seconds"), "{:.2f}", ""),
+    ("columnar: hour into DuckDB by COPY s", _get("peer.columnar.moved.copy_in_seconds"), "{:.2f}", ""),
+    ("columnar: hour written as Parquet s", _get("peer.columnar.parquet_write_seconds"), "{:.2f}", ""),
+    ("four outputs: ours s / DuckDB over Parquet s", lambda p: _columnar_totals(p), "{}", ""),
+    ("rows differing, after COPY or over Parquet", lambda p: _columnar_mismatches(p), "{}", "0"),
     ("hour build peak RSS MiB", _get("hour_build.peak_rss_mib"), "{:,.0f}", "< 1536"),
     ("rebuild: events per hour", _get("rebuild.events_per_hour"), "{:,}", ""),
     ("rebuild one hour s, alone", _get("rebuild.runs.0.seconds"), "{:.2f}", ""),
@@ -71,6 +76,22 @@ def _versus_totals(part: dict[str, Any]) -> str | None:
         return None
     return (f"{peer['ours_total_seconds']:.2f} / {peer['peer_total_seconds_with_load']:.2f} "
             f"= {peer['total_ratio']:.1f}×")
+
+
+def _columnar_totals(part: dict[str, Any]) -> str | None:
+    peer = part.get("peer")
+    if not peer or "columnar" not in peer:
+        return None
+    parquet = peer["columnar"]["over_parquet_total_seconds"]
+    return f"{peer['ours_total_seconds']:.2f} / {parquet:.2f} = {peer['columnar']['ours_total_ratio']:.1f}×"
+
+
+def _columnar_mismatches(part: dict[str, Any]) -> int | None:
+    path = _get("peer.columnar")(part)
+    if path is None:
+        return None
+    found = list(path["over_parquet_rows_differing"].values())
+    return sum(found + list(path.get("moved", {}).get("rows_differing", {}).values()))
 
 
 def _mismatches(part: dict[str, Any]) -> int | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from agent_monitor.bench import peer
+from agent_monitor.bench import columnar, peer
 from agent_monitor.lib.alerting.rules import RuleSet
 from agent_monitor.lib.config import load_config
 from agent_monitor.lib.metrics.coherence import CoherenceFlagRule
@@ -66,19 +66,32 @@ def _ours(engine: Any, start: datetime, end: datetime, as_of: datetime, config: 
     return seconds
 
 
-def _peer(engine: Any, start: datetime, end: datetime, as_of: datetime, config: Any) -> tuple[dict[str, Any], dict]:
-    con = peer.connect()
-    seconds: dict[str, float] = {}
-    events, seconds["load"] = _clock(peer.load, con, engine, start, end)
+def _peer_outputs(
+    con: Any, start: datetime, end: datetime, as_of: datetime, config: Any
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The peer's four outputs on a DuckDB connection holding `raw_events`, and their seconds."""
     outputs: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
     outputs["agent_hour"], seconds["agent_hour"] = _clock(peer.agent_hour, con, start, end, as_of)
     outputs["m2"], seconds["m2"] = _clock(peer.m2, con, start, end)
     outputs["session_profiles"], seconds["session_profiles"] = _clock(
         peer.session_profiles, con, start, end, _flag_rule(config))
     outputs["review_sample"], seconds["review_sample"] = _clock(
         peer.review_sample, con, start, end, config.review, RuleSet.from_config(config).critical_paths)
+    return outputs, seconds
+
+
+def _peer(
+    engine: Any, start: datetime, end: datetime, as_of: datetime, config: Any
+) -> tuple[dict[str, Any], dict, dict[str, Any]]:
+    """The peer's seconds and outputs, and the columnar path's figures (bench/columnar.py)."""
+    con = peer.connect()
+    events, load = _clock(peer.load, con, engine, start, end)
+    outputs, seconds = _peer_outputs(con, start, end, as_of, config)
+    path = columnar.measure(con, engine, start, outputs,
+                            lambda other: _peer_outputs(other, start, end, as_of, config))
     con.close()
-    return {"events_loaded": events, **seconds}, outputs
+    return {"events_loaded": events, "load": load, **seconds}, outputs, path
 
 
 def mismatches(engine: Any, start: datetime, end: datetime, outputs: dict[str, Any]) -> dict[str, list[str]]:
@@ -114,7 +127,7 @@ def versus(url: str, key: str, config_path: str | None = None, as_of: datetime |
     engine = open_warehouse(url)
     try:
         ours = _ours(engine, start, end, as_of, config)
-        theirs, outputs = _peer(engine, start, end, as_of, config)
+        theirs, outputs, path = _peer(engine, start, end, as_of, config)
         wrong = mismatches(engine, start, end, outputs)
     finally:
         engine.dispose()
@@ -127,6 +140,8 @@ def versus(url: str, key: str, config_path: str | None = None, as_of: datetime |
         "ours_seconds": ours, "peer_seconds": theirs, "ratios": ratios,
         "ours_total_seconds": ours_total, "peer_total_seconds_with_load": peer_total,
         "total_ratio": ours_total / peer_total if peer_total else None,
+        "columnar": {**path, "ours_total_ratio": (ours_total / path["over_parquet_total_seconds"]
+                                                  if path["over_parquet_total_seconds"] else None)},
         "rows": {name: len(outputs[name]) for name in OUTPUTS},
         "mismatches": {name: len(found) for name, found in wrong.items()},
         "first_mismatches": {name: found[:3] for name, found in wrong.items() if found},

@@ -38,6 +38,16 @@ def test_duckdb_outputs_match_our_tables_row_for_row(warehouse_url: str, tmp_pat
     for name in OUTPUTS:
         assert result["ratios"][name] == pytest.approx(
             result["ours_seconds"][name] / result["peer_seconds"][name])
+    # The columnar path: the same outputs over a Parquet file of the events, and (PostgreSQL)
+    # after the events were moved by COPY.
+    path = result["columnar"]
+    assert path["over_parquet_rows_differing"] == dict.fromkeys(OUTPUTS, 0)
+    assert set(path["over_parquet_seconds"]) == set(OUTPUTS) and path["parquet_mib"] > 0
+    if warehouse_url.startswith("postgresql"):
+        assert path["moved"]["events"] == 4000
+        assert path["moved"]["rows_differing"] == dict.fromkeys(OUTPUTS, 0)
+    else:
+        assert "moved" not in path
 
 
 @pytest.mark.slow
@@ -53,3 +63,5 @@ def test_the_bench_json_carries_the_ratios_to_duckdb(tmp_path: Path, capsys: pyt
     assert sum(peer["mismatches"].values()) == 0
     printed = capsys.readouterr().out
     assert "review sample: ours ÷ DuckDB" in printed and "rows differing from DuckDB's" in printed
+    assert "four outputs: ours s / DuckDB over Parquet s" in printed
+    assert sum(peer["columnar"]["over_parquet_rows_differing"].values()) == 0
