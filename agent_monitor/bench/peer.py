@@ -99,6 +99,7 @@ def _our_sql(name: str) -> str:
     fragments["json_field"] = Template("json_extract({0}, '$.{1}')")
     fragments["latency_percentiles"] = ""  # the peer runs latency.postgresql.sql on its own
     fragments["collate"] = ""
+    fragments["per_row"] = ""
     fragments["unindexed"] = Template("{0}")
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 

@@ -15,8 +15,9 @@ WITH window_pairs AS (
 -- The pairs whose first response is in the window: no primary response of the agent in the
 -- session before it (looked up by session, so the read stays bounded by the window's
 -- sessions whatever the history: on SQLite the agent column is kept off its index, or the
--- lookup reads the agent's whole history before the window). Their first response is then
--- the window's first one.
+-- lookup reads the agent's whole history before the window; on PostgreSQL OFFSET 0 keeps it
+-- a lookup: with a week of history the planner hash-anti-joined every response before the
+-- window instead). Their first response is then the window's first one.
 owned AS (
     SELECT p.agent_id, p.session_id, p.ts_epoch
     FROM window_pairs p
@@ -27,6 +28,7 @@ owned AS (
           AND e.event_type = 'agent_response'
           AND COALESCE(e.deployment, 'primary') <> 'shadow'
           AND e.ts < :start
+        {per_row}
     )
 ),
 -- Each owned session's escalations up to the build's as-of time, looked up by session once:

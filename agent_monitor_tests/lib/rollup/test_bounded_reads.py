@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from agent_monitor.bench.assets import build_hours
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.rollup.sql import run_query
 from agent_monitor.lib.warehouse.open import open_warehouse
 
 KEYS = ("event_id", "session_id", "shadow_of", "target_event_id", "workflow_run_id")
@@ -226,3 +227,31 @@ def test_the_bound_checker_tells_a_whole_index_from_a_window() -> None:
     assert len(unbounded_reads(every_response)) == 1
     assert len(unbounded_reads(before_now)) == 1
     assert unbounded_reads({"Node Type": "Nested Loop", "Plans": [window, whole_table]}) == ["Seq Scan"]
+
+
+@pytest.mark.postgres
+def test_key_lookups_stay_lookups_when_joins_look_cheaper(postgres_url: str, tmp_path: Path) -> None:
+    """With days of history PostgreSQL's planner turned two of the hour's lookups by key into
+    joins that read every matching row ever logged: M7's check for an earlier response of the
+    agent in the session (a hash anti-join over every response before the hour, 0.40 s instead
+    of 0.04 s at 7 days × 10k events) and M3's shadows of the hour's primaries (a merge join
+    over the whole `shadow_of` index). Here nested loops are priced out, as a long history
+    prices them, and both reads must still be bounded."""
+    engine = open_warehouse(postgres_url)
+    path = write_bench_file(tmp_path / "days.jsonl", 6000, datetime(2026, 1, 3), timedelta(days=3), n_agents=4)
+    assert ingest_path(engine, path).accepted == 6000
+    start = datetime(2026, 1, 5, 10)
+
+    def explained(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> Any:
+        return ("EXPLAIN (FORMAT JSON) " + statement if "raw_events" in statement else statement), parameters
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE raw_events"))
+            connection.execute(text("SET LOCAL enable_nestloop = off"))
+            event.listen(connection, "before_cursor_execute", explained, retval=True)
+            for name in ("sessions", "shadow_pairs"):
+                plan = run_query(connection, name, start, start + timedelta(hours=1), as_of=start + timedelta(days=1))
+                assert unbounded_reads(plan[0]["QUERY PLAN"][0]["Plan"]) == [], name
+    finally:
+        engine.dispose()
