@@ -133,7 +133,7 @@ def window_queries(dialect: str) -> tuple[str, ...]:
 
 
 # Queries whose join to raw_events must stay a lookup by key for each of the window's rows:
-# PostgreSQL run them with hash and merge joins off. With a day of history its planner
+# PostgreSQL runs them with hash and merge joins off. With a day of history its planner
 # merge-joined shadow_pairs' primaries with every shadow response ever logged (the whole
 # `shadow_of` index: 106 ms against 7 ms for a 10k-event hour, and growing with the history).
 KEYED_JOINS = frozenset({"shadow_pairs"})
