@@ -59,6 +59,11 @@ def dagster_home(tmp_path: Path) -> Iterator[Path]:
         (PROJECT_ROOT / "deploy" / "celery" / "dagster.yaml").read_text()
         .replace("env: DAGSTER_PG_URL", f"{instance_url!r}").replace("postgres_url:\n      ", "postgres_url: ")
     )
+    # The instance's tables created once, before any worker: two workers opening a fresh
+    # instance database together race to create them ("type jobs already exists").
+    import dagster as dg
+
+    dg.DagsterInstance.from_config(str(home)).dispose()
     try:
         yield home
     finally:
