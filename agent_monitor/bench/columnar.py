@@ -59,7 +59,8 @@ def measure(loaded: Any, engine: Engine, start: datetime, reference: Outputs, co
 
 
 def _differing(reference: Outputs, outputs: Outputs) -> dict[str, int]:
-    return {name: len(peer.differences(_keyed(name, reference[name]), _keyed(name, rows), peer.COLUMNS[name]))
+    return {name: len(peer.differences(peer.output_keyed(name, reference[name]), peer.output_keyed(name, rows),
+                                       peer.COLUMNS[name]))
             for name, rows in outputs.items()}
 
 
@@ -84,10 +85,3 @@ def _moved(con: Any, engine: Engine, start: datetime, columns: list[tuple[str, s
     return {"events": int(con.execute("SELECT COUNT(*) FROM raw_events").fetchone()[0]),
             "copy_out_seconds": copied_out, "copy_in_seconds": copied_in, "csv_mib": csv.stat().st_size / 2**20}
 
-
-def _keyed(name: str, rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    if name == "session_profiles":
-        return peer.keyed(rows, "session_id")
-    if name == "review_sample":
-        return peer.keyed(rows, "event_id")
-    return peer.hour_keyed(rows)

@@ -501,6 +501,15 @@ def hour_keyed(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, An
     return {(from_epoch(r["hour_epoch"]), r["agent_id"], r["agent_version"]): r for r in rows}
 
 
+def output_keyed(name: str, rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The peer's rows of output `name` by the key its rows are compared on."""
+    if name == "session_profiles":
+        return keyed(rows, "session_id")
+    if name == "review_sample":
+        return keyed(rows, "event_id")
+    return hour_keyed(rows)
+
+
 SESSION_COLUMNS = ("first_ts", "last_ts", "n_events", "n_responses", "max_turn", "agent_ids",
                    "n_late_responses", "early_refs", "recent_refs", "coherence_ratio", "reasked_fields",
                    "n_reasked_fields", "n_reask_requests", "contradicted_facts", "n_contradicted_facts",

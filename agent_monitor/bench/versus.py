@@ -105,17 +105,15 @@ def mismatches(engine: Any, start: datetime, end: datetime, outputs: dict[str, A
         queue = result_dicts(connection.execute(select(review_queue).where(
             review_queue.c.day >= day_start, review_queue.c.day < day_end)))
     hourly_keyed = peer.keyed(hourly, "hour", "agent_id", "agent_version")
-    m2_ours = {k: r for k, r in hourly_keyed.items() if r["n_late_responses"]}
-    return {
-        "agent_hour": peer.differences(hourly_keyed, peer.hour_keyed(outputs["agent_hour"]),
-                                       peer.AGENT_HOUR_COLUMNS, peer.agent_hour_default),
-        "m2": peer.differences(m2_ours, peer.hour_keyed(outputs["m2"]), peer.M2_COLUMNS),
-        "session_profiles": peer.differences(peer.keyed(sessions, "session_id"),
-                                             peer.keyed(outputs["session_profiles"], "session_id"),
-                                             peer.SESSION_COLUMNS),
-        "review_sample": peer.differences(peer.keyed(queue, "event_id"),
-                                          peer.keyed(outputs["review_sample"], "event_id"), peer.SAMPLE_COLUMNS),
+    ours = {
+        "agent_hour": hourly_keyed,
+        "m2": {k: r for k, r in hourly_keyed.items() if r["n_late_responses"]},
+        "session_profiles": peer.keyed(sessions, "session_id"),
+        "review_sample": peer.keyed(queue, "event_id"),
     }
+    return {name: peer.differences(ours[name], peer.output_keyed(name, outputs[name]), peer.COLUMNS[name],
+                                   peer.agent_hour_default if name == "agent_hour" else None)
+            for name in OUTPUTS}
 
 
 def versus(url: str, key: str, config_path: str | None = None, as_of: datetime | None = None) -> dict[str, Any]:

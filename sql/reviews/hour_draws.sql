@@ -50,16 +50,17 @@ WITH responses AS MATERIALIZED (
       AND ({in_hours})
 ),
 drawn AS NOT MATERIALIZED (
-    SELECT a.*, CASE WHEN a.u < (CASE a.answers {pi_cases} END) THEN 1 ELSE 0 END AS by_rule
+    SELECT a.*, CASE WHEN a.u < (CASE a.answers {pi_cases} END) THEN 1 ELSE 0 END AS by_rule,
+           {bucket} AS bucket
     FROM (
         SELECT r.*, r.low_confidence * 8 + r.critical_path * 4 + r.shadow_disagreement * 2 + r.has_flags AS answers
         FROM responses r
     ) a
 ),
 buckets AS (  -- per hour × agent: its left-out draws counted per 1/64 of [0, 1), its rule samples as bucket -1
-    SELECT d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE {bucket} END AS bucket, COUNT(*) AS n
+    SELECT d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE d.bucket END AS bucket, COUNT(*) AS n
     FROM drawn d
-    GROUP BY d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE {bucket} END
+    GROUP BY d.hour_key, d.agent_id, CASE WHEN d.by_rule = 1 THEN -1 ELSE d.bucket END
 ),
 reach AS (  -- per hour × agent: its counts, and the last bucket that its lowest daily_minimum + 1 left-out draws need
     SELECT b.hour_key, b.agent_id, SUM(b.n) AS n_responses,
@@ -77,7 +78,7 @@ ranked AS (  -- the left-out draws in those buckets, ranked: every draw below th
            ROW_NUMBER() OVER (PARTITION BY d.hour_key, d.agent_id{collate} ORDER BY d.u, d.event_id{collate}) AS draw_rank
     FROM drawn d
     JOIN reach g ON g.hour_key = d.hour_key AND g.agent_id = d.agent_id
-    WHERE d.by_rule = 0 AND {bucket} <= g.last_bucket
+    WHERE d.by_rule = 0 AND d.bucket <= g.last_bucket
 )
 SELECT d.event_id, d.ts, d.agent_id, d.u, d.answers, d.reviewed, d.by_rule,
        COALESCE(k.draw_rank, :candidates + 1) AS draw_rank, g.n_responses, g.n_rule_sampled

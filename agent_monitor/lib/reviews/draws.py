@@ -45,7 +45,7 @@ _U = {
 }
 _HOUR_KEY = {"postgresql": "date_trunc('hour', e.ts)", "sqlite": "substr(e.ts, 1, 13)"}
 # A left-out draw's bucket, one 64th of [0, 1) (u rounded to 1.0 falls in bucket 64).
-_BUCKET = {"postgresql": "FLOOR(d.u * 64)", "sqlite": "CAST(d.u * 64 AS INTEGER)"}
+_BUCKET = {"postgresql": "FLOOR(a.u * 64)", "sqlite": "CAST(a.u * 64 AS INTEGER)"}
 _COLLATE = {"postgresql": ' COLLATE "C"', "sqlite": ""}  # SQLite's default BINARY is byte-wise
 _IS_DISTINCT_FROM = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
 # bool(str_list(flags)): a non-empty array (or non-blank string) of flags.
