@@ -30,8 +30,11 @@ def _points(part: dict[str, Any]) -> str | None:
 
 ROWS: list[tuple[str, Getter, str, str]] = [
     ("ingest events/s (pipeline)", _get("ingest.events_per_second"), "{:,.0f}", "≥ 100,000 (PG)"),
+    ("  validation workers", _get("ingest.validation_workers"), "{:d}", ""),
+    ("ingest events/s (validated inline)", _get("ingest_inline.events_per_second"), "{:,.0f}", ""),
     ("ingest floor events/s (orjson + bulk)", _get("ingest_floor.events_per_second"), "{:,.0f}", ""),
     ("ingest: floor / pipeline", _get("ingest_ratio_to_floor"), "{:.2f}×", "≤ 2×"),
+    ("ingest: floor / validated inline", _get("ingest_inline_ratio_to_floor"), "{:.2f}×", ""),
     ("ingest peak RSS MiB", _get("ingest.peak_rss_mib"), "{:,.0f}", "< 1536"),
     ("hour build s (all hourly assets)", _get("hour_build.seconds"), "{:.2f}", ""),
     ("hour floor s (one aggregate scan)", _get("hour_floor.seconds"), "{:.3f}", ""),

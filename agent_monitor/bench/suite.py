@@ -78,15 +78,26 @@ def _ratio(value: float | None, floor: float | None) -> float | None:
     return value / floor if value and floor else None
 
 
+def _ingest_inline(kind: str, options: BenchOptions, workdir: Path, events_file: Path) -> dict[str, Any]:
+    """The same file validated in the ingesting process only (no workers): what one core does."""
+    url = databases.fresh_url(kind, workdir, "inline", options.postgres_url)
+    try:
+        return run_measure("ingest", {"url": url, "path": str(events_file), "validation_workers": 0})
+    finally:
+        databases.drop(url)
+
+
 def _ingest_part(kind: str, options: BenchOptions, workdir: Path, events_file: Path) -> dict[str, Any]:
     url = databases.fresh_url(kind, workdir, "ingest", options.postgres_url)
     floor_url = databases.fresh_url(kind, workdir, "floor", options.postgres_url)
     try:
         ingest = run_measure("ingest", {"url": url, "path": str(events_file)})
+        inline = _ingest_inline(kind, options, workdir, events_file)
         floor = run_measure("ingest_floor", {"url": floor_url, "path": str(events_file)})
         out: dict[str, Any] = {
-            "ingest": ingest, "ingest_floor": floor,
+            "ingest": ingest, "ingest_inline": inline, "ingest_floor": floor,
             "ingest_ratio_to_floor": _ratio(floor.get("events_per_second"), ingest.get("events_per_second")),
+            "ingest_inline_ratio_to_floor": _ratio(floor.get("events_per_second"), inline.get("events_per_second")),
         }
         if "hour" in options.parts:
             params = {"url": url, "key": HOUR_KEY, "config": options.config}

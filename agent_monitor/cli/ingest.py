@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     for path in files:
         try:
             result = ingest_path(
-                engine, path, store_text=config.ingest.store_text, batch_size=config.ingest.batch_size
+                engine, path, store_text=config.ingest.store_text, batch_size=config.ingest.batch_size,
+                validation_workers=config.ingest.validation_workers,
             )
         except Exception as error:  # noqa: BLE001 - one bad file does not stop the others
             failed += 1

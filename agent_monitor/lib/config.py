@@ -43,6 +43,9 @@ class IngestSettings:
     landing_folder: str = "data/landing"
     store_text: bool = False
     batch_size: int = 5000
+    # Processes validating a large file's lines while the ingesting one writes (lib/ingest/
+    # parallel.py): None = one fewer than the CPUs (at most 4) for files of 32 MiB or more; 0 = none.
+    validation_workers: int | None = None
 
 
 # The review sampler's default salt. Ingestion stores each response's draw u under this salt
@@ -264,6 +267,8 @@ def check_ranges(config: MonitorConfig) -> None:
     ingest, review = config.ingest, config.review
     if ingest.batch_size < 1:
         raise ConfigError(f"ingest.batch_size: must be at least 1, got {ingest.batch_size}")
+    if ingest.validation_workers is not None and not 0 <= ingest.validation_workers <= 64:
+        raise ConfigError(f"ingest.validation_workers: must be null or in [0, 64], got {ingest.validation_workers}")
     for key in ("base_rate", "low_confidence_threshold"):
         value = getattr(review, key)
         if not 0.0 <= value <= 1.0:

@@ -19,6 +19,9 @@ def test_quick_bench_on_sqlite_writes_results(tmp_path: Path, capsys: pytest.Cap
     results = json.loads(output.read_text())
     part = results["databases"]["sqlite"]
     assert part["ingest"]["events"] == 400 and part["ingest_floor"]["events"] == 400
+    # 400 events are far below the size that pays for a validation worker: both runs inline.
+    assert part["ingest_inline"]["events"] == 400
+    assert part["ingest"]["validation_workers"] == part["ingest_inline"]["validation_workers"] == 0
     # 20 agents × 1 hour × 2 events per agent-hour = 40 events in the sensor scenario.
     assert part["sensors"]["events"] == 40 and part["sensors"]["hours_reported"] == 1
     assert results["machine"]["cpu_count"] >= 1

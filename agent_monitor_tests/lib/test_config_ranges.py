@@ -22,6 +22,8 @@ from agent_monitor_tests.conftest import PROJECT_ROOT
         ({"ingest": {"batch_size": 0}}, "ingest.batch_size: must be at least 1, got 0"),
         ({"ingest": {"batch_size": -5}}, "ingest.batch_size: must be at least 1, got -5"),
         ({"ingest": {"batch_size": "many"}}, "ingest.batch_size: expected an integer"),
+        ({"ingest": {"validation_workers": -1}}, "ingest.validation_workers: must be null or in [0, 64], got -1"),
+        ({"ingest": {"validation_workers": 100}}, "ingest.validation_workers: must be null or in [0, 64], got 100"),
         ({"review": {"base_rate": -1}}, "review.base_rate: expected a number in [0, 1], got -1"),
         ({"review": {"base_rate": 1.5}}, "review.base_rate: expected a number in [0, 1], got 1.5"),
         ({"review": {"low_confidence_threshold": 2}}, "review.low_confidence_threshold: expected a number in [0, 1]"),
@@ -32,7 +34,7 @@ from agent_monitor_tests.conftest import PROJECT_ROOT
         ({"digest": {"timezone": "Mars/Olympus"}}, "digest.timezone: 'Mars/Olympus' is not an IANA time zone"),
         ({"digest": {"timezone": "../etc/passwd"}}, "digest.timezone: '../etc/passwd' is not an IANA time zone"),
         ({"slack": {"late_post_window_seconds": -1}}, "slack.late_post_window_seconds: must be at least 0"),
-        ({"ingest": {"batchsize": 10}}, "ingest.batchsize: unknown key (known keys: batch_size, landing_folder, store_text)"),
+        ({"ingest": {"batchsize": 10}}, "ingest.batchsize: unknown key (known keys: batch_size, landing_folder, store_text, validation_workers)"),
     ],
 )
 def test_out_of_range_settings_name_the_key(raw: dict[str, Any], message: str) -> None:

@@ -31,6 +31,7 @@ def ingest_files(
                 Path(path),
                 store_text=monitor_config.ingest.store_text,
                 batch_size=monitor_config.ingest.batch_size,
+                validation_workers=monitor_config.ingest.validation_workers,
             )
         except Exception as error:  # noqa: BLE001 - reported below, the run fails at the end
             failures.append(f"{path}: {type(error).__name__}: {error}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -20,9 +21,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from agent_monitor.lib.ingest import store
-from agent_monitor.lib.ingest.batch import Counts, classify, write_isolated
+from agent_monitor.lib.ingest.batch import Counts, write_isolated
 from agent_monitor.lib.ingest.jsonl import is_gzip, iter_jsonl_records
 from agent_monitor.lib.ingest.lock import ingestion_lock
+from agent_monitor.lib.ingest.parallel import classified_batches, worker_count
 from agent_monitor.lib.ingest.records import SourceRecord
 
 
@@ -57,11 +59,22 @@ class _Plan:
 
 
 def ingest_path(
-    engine: Engine, path: Path, *, store_text: bool = False, batch_size: int = 5000
+    engine: Engine,
+    path: Path,
+    *,
+    store_text: bool = False,
+    batch_size: int = 5000,
+    validation_workers: int | None = None,
 ) -> IngestResult:
-    """Ingest one file (SPEC JSONL, or a format an adapter recognises) into the warehouse."""
+    """Ingest one file (SPEC JSONL, or a format an adapter recognises) into the warehouse.
+
+    `validation_workers`: processes validating lines while this one writes (lib/ingest/
+    parallel.py); None decides by the file's size and the CPUs, 0 validates here.
+    """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if validation_workers is not None and validation_workers < 0:
+        raise ValueError(f"validation_workers must be None or at least 0, got {validation_workers}")
     path = Path(path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -77,7 +90,10 @@ def ingest_path(
             _record_unrecognised(engine, result, plan)
             return result
         records = _records(path, source_format, plan)
-        _ingest_records(engine, result, plan, records, store_text=store_text, batch_size=batch_size)
+        workers = validation_workers
+        if workers is None:
+            workers = worker_count(plan.size - plan.start_offset) if source_format == "jsonl" else 0
+        _ingest_records(engine, result, plan, records, store_text=store_text, batch_size=batch_size, workers=workers)
         return result
 
 
@@ -144,6 +160,7 @@ def _ingest_records(
     *,
     store_text: bool,
     batch_size: int,
+    workers: int,
 ) -> None:
     now = store.utcnow()
     with engine.begin() as connection:
@@ -165,14 +182,15 @@ def _ingest_records(
     # events): loading into a young table, PostgreSQL otherwise plans each batch's session
     # lookup as a scan that grows with the table (134 ms per batch at 195k rows; 0.4 ms after).
     next_statistics = store.ANALYZE_AFTER_EVENTS
+    batches = classified_batches(_batches(records, batch_size), store_text=store_text, workers=workers)
     try:
-        for records_batch in _batches(records, batch_size):
-            items = [classify(record, store_text=store_text) for record in records_batch]
-            write_isolated(engine, result.ingest_id, result.source, items, result)
-            if result.accepted >= next_statistics:
-                with engine.begin() as connection:
-                    store.refresh_lookup_statistics(connection)
-                next_statistics = 4 * result.accepted
+        with closing(batches):  # a failed write stops the workers at once
+            for items in batches:
+                write_isolated(engine, result.ingest_id, result.source, items, result)
+                if result.accepted >= next_statistics:
+                    with engine.begin() as connection:
+                        store.refresh_lookup_statistics(connection)
+                    next_statistics = 4 * result.accepted
     except Exception as error:
         _record_failure(engine, result.ingest_id, error)
         raise
