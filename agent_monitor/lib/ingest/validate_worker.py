@@ -3,7 +3,7 @@
 Each frame in is `(records, store_text)`, each frame out the records' outcomes in order; the
 worker exits at the end of its input. It ignores Ctrl-C (sent to the whole process group):
 the ingesting process stops it by closing its input, and a worker whose parent died sees its
-input end.
+input end (or its answer refused) and exits.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from agent_monitor.lib.ingest.parallel import classify_outcomes, read_frame, write_frame
+from agent_monitor.lib.ingest.parallel import WorkerFailed, classify_outcomes, read_frame, write_frame
 
 
 def main() -> int:
@@ -22,7 +22,12 @@ def main() -> int:
             records, store_text = read_frame(requests)
         except EOFError:
             return 0
-        write_frame(answers, classify_outcomes(records, store_text))
+        except WorkerFailed:  # a request cut short: the ingesting process died while sending it
+            return 1
+        try:
+            write_frame(answers, classify_outcomes(records, store_text))
+        except BrokenPipeError:  # the ingesting process is gone: nobody to answer
+            return 1
 
 
 if __name__ == "__main__":
