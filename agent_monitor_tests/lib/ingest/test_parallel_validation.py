@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from agent_monitor.lib.ingest import parallel
 from agent_monitor.lib.ingest.pipeline import ingest_path
+from agent_monitor.lib.ingest.records import SourceRecord
 from agent_monitor.lib.warehouse.open import open_warehouse
 from agent_monitor.lib.warehouse.tables_raw import ingestion_ledger, quarantined_events, raw_events
 from agent_monitor_tests.lib.ingest.fuzz import generate
@@ -113,3 +116,40 @@ def test_a_negative_worker_count_is_refused(warehouse_engine: Engine, tmp_path: 
     path.write_bytes(b'{"event_id":"a","event_type":"user_message","ts":"2026-01-05T10:00:00Z","session_id":"s","turn":1}\n')
     with pytest.raises(ValueError, match="validation_workers must be None or at least 0, got -1"):
         ingest_path(warehouse_engine, path, validation_workers=-1)
+
+
+def _worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", parallel.WORKER_MODULE],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_worker_answers_each_batch_in_order_and_exits_when_its_input_ends() -> None:
+    worker = _worker()
+    assert worker.stdin is not None and worker.stdout is not None
+    line = b'{"event_id":"a","event_type":"user_message","ts":"2026-01-05T10:30:00+01:00","session_id":"s","turn":2}'
+    parallel.write_frame(worker.stdin, ([SourceRecord(1, raw=line), SourceRecord(2), SourceRecord(3, raw=b"{")], False))
+    row, blank, rejection = parallel.read_frame(worker.stdout)
+    # 10:30 at +01:00 is 09:30 UTC.
+    assert (row["event_id"], row["ts"], row["turn"]) == ("a", datetime(2026, 1, 5, 9, 30), 2)
+    assert blank is None and rejection[0] == "bad_json"
+    worker.stdin.close()
+    assert worker.wait(timeout=30) == 0
+    assert worker.stderr is not None and worker.stderr.read() == b""
+
+
+def test_a_worker_whose_ingesting_process_died_exits_quietly() -> None:
+    # Killed while sending: the worker reads half a frame, then the end of its input.
+    cut = _worker()
+    assert cut.stdin is not None
+    cut.stdin.write(b"\x40\x00\x00\x00\x00\x00\x00\x00" + b"\x80")  # a 64-byte frame, 1 byte of it
+    cut.stdin.close()
+    assert cut.wait(timeout=30) == 1
+    assert cut.stderr is not None and cut.stderr.read() == b""
+    # Killed while the worker validates: nobody reads its answer.
+    orphan = _worker()
+    assert orphan.stdin is not None and orphan.stdout is not None
+    orphan.stdout.close()
+    parallel.write_frame(orphan.stdin, ([SourceRecord(1, raw=b"{}")], False))
+    orphan.stdin.close()
+    assert orphan.wait(timeout=30) == 1
+    assert orphan.stderr is not None and orphan.stderr.read() == b""
