@@ -145,24 +145,29 @@ def _receive(process: subprocess.Popen[bytes]) -> list[Outcome]:
 
 
 def _failure(process: subprocess.Popen[bytes]) -> WorkerFailed:
-    code = process.wait()
+    _stop(process)
+    code = process.returncode
     return WorkerFailed(f"validation worker (pid {process.pid}) exited with code {code} before answering")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Close the worker's input (it exits at the end of its input); kill it if it lingers."""
-    if process.poll() is not None:
-        return
+    """Close the worker's pipes and wait for it; kill it if it lingers.
+
+    Its answers first: a worker still validating a batch (the write failed meanwhile) then
+    finds nobody to answer and exits, instead of blocking on a full pipe. Then its input: an
+    idle worker exits at the end of it.
+    """
+    for stream in (process.stdout, process.stdin):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass  # a request the worker will never read
     try:
-        assert process.stdin is not None
-        process.stdin.close()
         process.wait(timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    finally:
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _items(records: list[SourceRecord], outcomes: list[Outcome]) -> list[Item]:

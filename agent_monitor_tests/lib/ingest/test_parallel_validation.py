@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,17 @@ def test_a_worker_whose_ingesting_process_died_exits_quietly() -> None:
     orphan.stdin.close()
     assert orphan.wait(timeout=30) == 1
     assert orphan.stderr is not None and orphan.stderr.read() == b""
+
+
+def test_a_write_that_fails_stops_a_worker_still_validating_at_once() -> None:
+    # Three batches of 5,000 lines (answers of ~2 MB, far more than a pipe holds), one worker.
+    line = b'{"event_id":"e%d","event_type":"user_message","ts":"2026-01-05T10:00:00Z","session_id":"s","turn":1}'
+    batches = [[SourceRecord(n, raw=line % n) for n in range(b * 5000, (b + 1) * 5000)] for b in range(3)]
+    classified = parallel.classified_batches(iter(batches), store_text=False, workers=1)
+    first = next(classified)
+    assert [item.event.event_id for item in first[:2]] == ["e0", "e1"]  # type: ignore[union-attr]
+    # The second batch is with the worker when the caller's write fails and it stops reading:
+    # the worker finds nobody to answer and exits, instead of blocking on a full pipe until killed.
+    began = time.perf_counter()
+    classified.close()
+    assert time.perf_counter() - began < 5
