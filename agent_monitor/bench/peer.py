@@ -33,7 +33,7 @@ from agent_monitor.lib.metrics.coherence import (
     RECENT_SPAN,
     CoherenceFlagRule,
 )
-from agent_monitor.lib.rollup.session_insert import WINDOW_SESSIONS_SQL, summary_params
+from agent_monitor.lib.rollup.session_insert import summary_params
 from agent_monitor.lib.rollup.sql import HOUR_BUCKET, SQL_FOLDER, Template
 from agent_monitor.lib.rollup.window import LOOKBACK, from_epoch
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
@@ -101,12 +101,7 @@ def _our_sql(name: str) -> str:
     fragments["collate"] = ""
     fragments["per_row"] = ""
     fragments["unindexed"] = Template("{0}")
-    return _duckdb_parameters(path.read_text(encoding="utf-8").format(**fragments))
-
-
-def _duckdb_parameters(sql: str) -> str:
-    """`:name` bound parameters as DuckDB's `$name`."""
-    return re.sub(r"(?<!:):(\w+)", r"$\1", sql)
+    return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 
 
 def _dicts(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -252,8 +247,6 @@ def session_profiles(con: Any, start: datetime, end: datetime,
                      rule: CoherenceFlagRule | None = None) -> list[dict[str, Any]]:
     """session_coherence rows of the sessions whose last event is in [start, end)."""
     rule = rule or CoherenceFlagRule()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE window_sessions AS {_duckdb_parameters(WINDOW_SESSIONS_SQL)}",
-                {"start": start, "end": end})
     con.execute(f"CREATE OR REPLACE TEMP TABLE peer_summaries AS {_our_sql('session_summaries')}",
                 summary_params(start, end))
     sql = f"""

@@ -14,10 +14,8 @@
 -- adapter marks (`profile_flags`, kept in attributes: flag_mark). Every other session has no
 -- late response, no re-asked field, no contradiction and no loop or repeated question.
 --
--- The session's events are read once, by session: the sessions with an event in the window,
--- staged beforehand in the temporary table window_sessions (lib/rollup/session_insert.py), with
--- statistics, so that the planner reads them by session and not by scanning a whole index.
--- They are grouped per session × agent_id × part: the events at or after `recent` (the end of the
+-- The session's events are read once, by session (the sessions with an event in the window),
+-- and grouped per session × agent_id × part: the events at or after `recent` (the end of the
 -- window − 25 h, after every owned session's 24-hour cut-off) are one part (NULL), each earlier
 -- hour its own. A session's summary adds up its parts from 24 hours before its last
 -- hour (an hour's part is in or out as a whole, the cut-off being an hour's start). For a
@@ -55,7 +53,10 @@ WITH parts AS (
                                   OR CAST(e.flags AS TEXT) LIKE '%repeated_question%'))
                     THEN 1 ELSE 0 END) AS flag_mark
     FROM raw_events e
-    WHERE e.session_id IN (SELECT w.session_id FROM window_sessions w)
+    WHERE e.session_id IN (
+            SELECT w.session_id FROM raw_events w
+            WHERE w.session_id IS NOT NULL AND w.ts >= :start AND w.ts < :end
+          )
       AND e.event_type IN ('agent_response', 'user_message', 'escalation')
       AND (e.event_type = 'escalation' OR COALESCE(e.deployment, 'primary') <> 'shadow')
       AND e.ts >= :recent
@@ -90,7 +91,10 @@ WITH parts AS (
                                   OR CAST(e.flags AS TEXT) LIKE '%repeated_question%'))
                     THEN 1 ELSE 0 END) AS flag_mark
     FROM raw_events e
-    WHERE e.session_id IN (SELECT w.session_id FROM window_sessions w)
+    WHERE e.session_id IN (
+            SELECT w.session_id FROM raw_events w
+            WHERE w.session_id IS NOT NULL AND w.ts >= :start AND w.ts < :end
+          )
       AND e.event_type IN ('agent_response', 'user_message', 'escalation')
       AND (e.event_type = 'escalation' OR COALESCE(e.deployment, 'primary') <> 'shadow')
       AND e.ts >= :since AND e.ts < :recent

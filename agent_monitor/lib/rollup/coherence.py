@@ -16,7 +16,7 @@ from agent_monitor.lib.rollup.loads import (
     session_escalation_times,
     session_events,
 )
-from agent_monitor.lib.rollup.session_insert import stage_window_sessions, summary_params
+from agent_monitor.lib.rollup.session_insert import summary_params
 from agent_monitor.lib.rollup.sql import SESSION_WORK_MEM, hour_from_epoch, run_query
 from agent_monitor.lib.rollup.window import HOUR, LOOKBACK, epoch, hours
 from agent_monitor.lib.warehouse.local_settings import work_mem
@@ -101,7 +101,6 @@ def session_rows_profiled(
     The sessions the window owns come from sql/metrics/session_summaries.sql.
     """
     params = summary_params(start, end)
-    stage_window_sessions(connection, start, end)
     summaries = run_query(connection, "session_summaries", start, end, since=params["since"], recent=params["recent"])
     bounds = {str(r["session_id"]): float(r["last_epoch"]) for r in summaries}
     rows = profiled_rows(connection, bounds, start, rule)

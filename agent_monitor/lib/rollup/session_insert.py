@@ -1,7 +1,7 @@
 """session_coherence in the database: summaries staged, profiles written with INSERT … SELECT.
 
-The window's sessions, then their summaries (sql/metrics/session_summaries.sql), go into
-temporary tables; one INSERT … SELECT (sql/metrics/session_profiles.sql) writes every staged session's row: the
+The window's session summaries (sql/metrics/session_summaries.sql) go into a temporary table;
+one INSERT … SELECT (sql/metrics/session_profiles.sql) writes every staged session's row: the
 profiler said in SQL for the sessions that need it (`needs_profile`), the summary with empty
 findings for the others. The few sessions it leaves out (list values that are neither arrays
 nor null) are read by the profiler in Python (lib/rollup/coherence.py).
@@ -28,31 +28,8 @@ def summary_params(start: datetime, end: datetime) -> dict[str, datetime]:
     return {"start": start, "end": end, "since": start - LOOKBACK, "recent": end - LOOKBACK - HOUR}
 
 
-# The sessions with an event in the window, which sql/metrics/session_summaries.sql reads.
-WINDOW_SESSIONS = "window_sessions"
-WINDOW_SESSIONS_SQL = (
-    "SELECT DISTINCT session_id FROM raw_events WHERE session_id IS NOT NULL AND ts >= :start AND ts < :end"
-)
-
-
-def stage_window_sessions(connection: Connection, start: datetime, end: datetime) -> None:
-    """The sessions with an event in [start, end) into their temporary table, with statistics.
-
-    Estimating them from raw_events, PostgreSQL's planner expected ten times as many as there
-    are (33k for 3k in an hour of 50k events) and merge-joined them with the whole session
-    index: every event of every session, so a build cost grew with the history, and in a
-    backfill with the days after the window too. Counted, they are looked up by session.
-    """
-    connection.execute(text(f"DROP TABLE IF EXISTS {WINDOW_SESSIONS}"))
-    connection.execute(text(f"CREATE TEMPORARY TABLE {WINDOW_SESSIONS} AS {WINDOW_SESSIONS_SQL}"),
-                       {"start": start, "end": end})
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"ANALYZE {WINDOW_SESSIONS}"))
-
-
 def stage_summaries(connection: Connection, start: datetime, end: datetime) -> None:
     """The window's session summaries into the temporary table (replaced if present)."""
-    stage_window_sessions(connection, start, end)
     connection.execute(text(f"DROP TABLE IF EXISTS {TEMP}"))
     summaries = query_text("session_summaries", connection.dialect.name)
     connection.execute(text(f"CREATE TEMPORARY TABLE {TEMP} AS {summaries}"), summary_params(start, end))
@@ -101,4 +78,3 @@ def unwritten_summaries(connection: Connection, table_name: str = "session_coher
 
 def drop_staged(connection: Connection) -> None:
     connection.execute(text(f"DROP TABLE IF EXISTS {TEMP}"))
-    connection.execute(text(f"DROP TABLE IF EXISTS {WINDOW_SESSIONS}"))

@@ -28,8 +28,7 @@ from sqlalchemy.engine import Engine
 from agent_monitor.bench.assets import build_hours
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.lib.ingest.pipeline import ingest_path
-from agent_monitor.lib.rollup.session_insert import stage_window_sessions, summary_params
-from agent_monitor.lib.rollup.sql import query_text, run_query
+from agent_monitor.lib.rollup.sql import run_query
 from agent_monitor.lib.warehouse.open import open_warehouse
 
 KEYS = ("event_id", "session_id", "shadow_of", "target_event_id", "workflow_run_id")
@@ -254,28 +253,5 @@ def test_key_lookups_stay_lookups_when_joins_look_cheaper(postgres_url: str, tmp
             for name in ("sessions", "shadow_pairs"):
                 plan = run_query(connection, name, start, start + timedelta(hours=1), as_of=start + timedelta(days=1))
                 assert unbounded_reads(plan[0]["QUERY PLAN"][0]["Plan"]) == [], name
-    finally:
-        engine.dispose()
-
-
-@pytest.mark.postgres
-def test_the_session_summaries_read_the_hours_sessions_by_session(postgres_url: str, tmp_path: Path) -> None:
-    """The sessions of the hour are staged with their statistics before the summaries read their
-    events. Estimated from raw_events instead, the planner expected ten times as many and read
-    the table whole (here, a sequential scan of three days for one hour's sessions; on a 2-day
-    warehouse of 50k events an hour, a merge join with the whole session index: 1.0 s against
-    0.3 s), whatever the hour's own size. The summaries are planned as the build runs them."""
-    engine = open_warehouse(postgres_url)
-    path = write_bench_file(tmp_path / "days.jsonl", 6000, datetime(2026, 1, 3), timedelta(days=3), n_agents=4)
-    assert ingest_path(engine, path).accepted == 6000
-    start = datetime(2026, 1, 4, 10)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE raw_events"))
-            stage_window_sessions(connection, start, start + timedelta(hours=1))
-            sql = query_text("session_summaries", "postgresql")
-            plan = connection.execute(text("EXPLAIN (FORMAT JSON) " + sql),
-                                      summary_params(start, start + timedelta(hours=1))).scalar_one()
-        assert unbounded_reads(plan[0]["Plan"]) == []
     finally:
         engine.dispose()
