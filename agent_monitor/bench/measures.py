@@ -12,7 +12,6 @@ from typing import Any
 from agent_monitor.bench.assets import build_hours
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.bench.floors import floor_load, floor_scan
-from agent_monitor.lib.ingest.parallel import worker_count
 from agent_monitor.lib.ingest.pipeline import ingest_path
 from agent_monitor.lib.warehouse.open import open_warehouse
 
@@ -27,15 +26,14 @@ def ingest(params: dict[str, Any]) -> dict[str, Any]:
     """Ingest one file with the real pipeline into the warehouse at `url` (`validation_workers`
     as ingest_path takes it: absent = decided by the file's size and the CPUs)."""
     engine = open_warehouse(params["url"])
-    path = Path(params["path"])
-    workers = params.get("validation_workers")
     started = time.perf_counter()
-    result = ingest_path(engine, path, batch_size=params.get("batch_size", 5000), validation_workers=workers)
+    result = ingest_path(engine, Path(params["path"]), batch_size=params.get("batch_size", 5000),
+                         validation_workers=params.get("validation_workers"))
     seconds = time.perf_counter() - started
     engine.dispose()
     return {
         "events": result.accepted, "seconds": seconds, "events_per_second": result.accepted / seconds,
-        "validation_workers": worker_count(path.stat().st_size) if workers is None else workers,
+        "validation_workers": result.validation_workers,
     }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -61,8 +62,6 @@ def dagster_home(tmp_path: Path) -> Iterator[Path]:
     )
     # The instance's tables created once, before any worker: two workers opening a fresh
     # instance database together race to create them ("type jobs already exists").
-    import dagster as dg
-
     dg.DagsterInstance.from_config(str(home)).dispose()
     try:
         yield home

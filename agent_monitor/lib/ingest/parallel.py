@@ -24,8 +24,8 @@ import pickle
 import struct
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import IO, Any
 
 from agent_monitor.lib.ingest.batch import Item, classify
@@ -63,25 +63,21 @@ def classified_batches(
         return
     batches = iter(batches)
     pool = [_start_worker() for _ in range(workers)]
+    # (worker, the batch it holds), in the file's order: the oldest batch's answer is taken
+    # first, and its worker gets the next batch and goes to the back.
+    holding: deque[tuple[subprocess.Popen[bytes], list[SourceRecord]]] = deque()
     try:
-        # Every worker gets a batch; then, in turn, each one's answer is taken and it gets the next.
-        in_flight = list(islice(batches, workers))
-        for process, records in zip(pool, in_flight, strict=False):
+        for process, records in zip(pool, batches, strict=False):
             _send(process, (records, store_text))
-        turn = 0
-        while in_flight:
-            process, records = pool[turn], in_flight[turn]
+            holding.append((process, records))
+        while holding:
+            process, records = holding.popleft()
             outcomes = _receive(process)
             following = next(batches, None)
             if following is not None:
                 _send(process, (following, store_text))
-                in_flight[turn] = following
-            else:
-                del in_flight[turn], pool[turn]
-                _stop(process)
-                turn -= 1
+                holding.append((process, following))
             yield _items(records, outcomes)
-            turn = (turn + 1) % len(pool) if pool else 0
     finally:
         for process in pool:
             _stop(process)

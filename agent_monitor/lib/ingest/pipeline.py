@@ -34,6 +34,8 @@ class IngestResult(Counts):
     source_format: str
     ingest_id: int | None = None
     skipped_unchanged: bool = False
+    # Processes that validated the lines beside the write (lib/ingest/parallel.py); 0: inline.
+    validation_workers: int = 0
     # Set when the file is no format ingestion reads: why (the ledger row says `unrecognised`).
     unrecognised: str | None = None
 
@@ -90,10 +92,10 @@ def ingest_path(
             _record_unrecognised(engine, result, plan)
             return result
         records = _records(path, source_format, plan)
-        workers = validation_workers
-        if workers is None:
-            workers = worker_count(plan.size - plan.start_offset) if source_format == "jsonl" else 0
-        _ingest_records(engine, result, plan, records, store_text=store_text, batch_size=batch_size, workers=workers)
+        if validation_workers is None:
+            validation_workers = worker_count(plan.size - plan.start_offset) if source_format == "jsonl" else 0
+        result.validation_workers = validation_workers
+        _ingest_records(engine, result, plan, records, store_text=store_text, batch_size=batch_size)
         return result
 
 
@@ -160,7 +162,6 @@ def _ingest_records(
     *,
     store_text: bool,
     batch_size: int,
-    workers: int,
 ) -> None:
     now = store.utcnow()
     with engine.begin() as connection:
@@ -182,7 +183,8 @@ def _ingest_records(
     # events): loading into a young table, PostgreSQL otherwise plans each batch's session
     # lookup as a scan that grows with the table (134 ms per batch at 195k rows; 0.4 ms after).
     next_statistics = store.ANALYZE_AFTER_EVENTS
-    batches = classified_batches(_batches(records, batch_size), store_text=store_text, workers=workers)
+    batches = classified_batches(_batches(records, batch_size), store_text=store_text,
+                                 workers=result.validation_workers)
     try:
         with closing(batches):  # a failed write stops the workers at once
             for items in batches:
