@@ -5,7 +5,9 @@ start-up the tool creates missing tables and indexes and adds columns that an ol
 warehouse lacks (`ALTER TABLE … ADD COLUMN`, nullable), so a later release can add columns
 to an existing warehouse. A column added that way is filled for the rows already there by
 `sql/migrations/<table>.<column>.sql` when that file exists (e.g. a review's `target_ts`).
-Renames and type changes are not automatic: they need an explicit step of their own.
+An index replaced by another is named in its table's `info["retired_indexes"]` and dropped
+once the replacement exists. Renames and type changes of columns are not automatic: they need
+an explicit step of their own.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def upgrade_schema(engine: Engine) -> list[str]:
                     with engine.begin() as connection:
                         connection.execute(CreateIndex(index))
                     changes.append(f"create index {index.name}")
+            for name in table.info.get("retired_indexes", ()):
+                if name in indexes:
+                    _drop_index(engine, name)
+                    changes.append(f"drop index {name}")
     return changes
 
 
@@ -80,6 +86,12 @@ def _create_tables(engine: Engine, tables: list[Table]) -> None:
 def _in_name_order(table: Table) -> list[Index]:
     """A table's declared indexes (a set) in a fixed order: by name."""
     return sorted(table.indexes, key=lambda index: index.name or "")
+
+
+def _drop_index(engine: Engine, name: str) -> None:
+    """An index that a declared one replaced (dropped after its replacement is created)."""
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP INDEX IF EXISTS {engine.dialect.identifier_preparer.quote(name)}"))
 
 
 def _add_column(engine: Engine, table_name: str, column: Column) -> None:

@@ -49,3 +49,23 @@ def test_a_new_warehouse_gets_every_declared_index_created_in_name_order(tmp_pat
     engine.dispose()
     assert created == sorted(index.name for index in raw_events.indexes)
     assert "ix_raw_events_escalations" in created
+
+
+def test_an_index_replaced_by_another_is_dropped_once_the_replacement_exists(warehouse_url: str) -> None:
+    engine = create_engine(warehouse_url)
+    upgrade_schema(engine)
+    # A warehouse of the release before: the session index on session_id alone, one event.
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_raw_events_session_ts"))
+        connection.execute(text("CREATE INDEX ix_raw_events_session ON raw_events (session_id)"))
+        connection.execute(text(
+            "INSERT INTO raw_events (event_id, event_type, ts, ts_epoch, session_id, schema_version, content_hash, ingest_id)"
+            " VALUES ('e1', 'user_message', '2026-01-05 10:00:00', 1767607200, 's1', 1, 'h', 1)"))
+    assert upgrade_schema(engine) == ["create index ix_raw_events_session_ts", "drop index ix_raw_events_session"]
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("raw_events")}
+    assert indexes["ix_raw_events_session_ts"] == ["session_id", "ts"]
+    assert "ix_raw_events_session" not in indexes
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT event_id, session_id FROM raw_events")).all() == [("e1", "s1")]
+    assert upgrade_schema(engine) == []
+    engine.dispose()
