@@ -100,6 +100,9 @@ def _our_sql(name: str) -> str:
     fragments["latency_percentiles"] = ""  # the peer runs latency.postgresql.sql on its own
     fragments["collate"] = ""
     fragments["per_row"] = ""
+    fragments["lateral"] = "LATERAL "
+    fragments["lateral_key"] = Template("{0} = {1}")
+    fragments["joined_key"] = Template("TRUE")
     fragments["unindexed"] = Template("{0}")
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 

@@ -32,12 +32,21 @@ WITH walk AS (
            e.facts_provided, e.facts_referenced, e.fields_provided, e.fields_requested, e.flags,
            {json_field:e.attributes profile_flags} AS marks
     FROM session_summaries_window s
-    JOIN raw_events e ON e.session_id = s.session_id
-    WHERE s.needs_profile = 1
-      AND e.event_type IN ('user_message', 'agent_response')
-      AND COALESCE(e.deployment, 'primary') <> 'shadow'
-      AND e.turn IS NOT NULL
-      AND e.ts >= :since
+    -- Looked up per session (sql/metrics/session_summaries.sql says why and how); joined by
+    -- the planner, a day's sessions were merge-joined with the whole session index.
+    CROSS JOIN {lateral}(
+        SELECT e.session_id, e.event_id, e.event_type, e.turn, e.ts_epoch, e.facts_provided,
+               e.facts_referenced, e.fields_provided, e.fields_requested, e.flags, e.attributes
+        FROM raw_events e
+        WHERE {lateral_key:e.session_id s.session_id}
+          AND e.event_type IN ('user_message', 'agent_response')
+          AND COALESCE(e.deployment, 'primary') <> 'shadow'
+          AND e.turn IS NOT NULL
+          AND e.ts >= :since
+        {per_row}
+    ) e
+    WHERE {joined_key:e.session_id s.session_id}
+      AND s.needs_profile = 1
       AND e.ts_epoch >= s.hour_epoch - 86400
       -- Only the events a part of the profiler reads (every event of a session with late
       -- responses: the facts' introduction turns).

@@ -48,6 +48,12 @@ PLAIN_FRAGMENTS = {
         # not turn a subquery with an OFFSET into a join, which with a long history it may
         # otherwise do by cost, reading every matching row before the window (`{per_row}`).
         "per_row": "OFFSET 0",
+        # A derived table joined as a lookup for each row of the table before it: `CROSS JOIN
+        # {lateral}(SELECT … WHERE {lateral_key:KEY OUTER_KEY} … {per_row}) x WHERE
+        # {joined_key:KEY OUTER_KEY}`. PostgreSQL correlates it (LATERAL, kept a subquery by
+        # the OFFSET); SQLite cannot, so it joins on the key outside, CROSS JOIN keeping the
+        # table before it the outer loop.
+        "lateral": "LATERAL ",
     },
     "sqlite": {
         "json_agg": "json_group_array",
@@ -56,6 +62,7 @@ PLAIN_FRAGMENTS = {
         "position": "instr",
         "collate": "",
         "per_row": "",
+        "lateral": "",
     },
 }
 
@@ -83,6 +90,9 @@ TEMPLATES = {
         "unindexed": "{0}",
         # The greatest integer not above a non-negative number (`{floor:EXPR}`).
         "floor": "FLOOR({0})",
+        # The key of a lookup (`lateral` above): inside the derived table, or outside it.
+        "lateral_key": "{0} = {1}",
+        "joined_key": "TRUE",
     },
     "sqlite": {
         "elements": "json_each(CASE WHEN json_type({0}) = 'array' THEN {0} END) AS {1}",
@@ -96,6 +106,8 @@ TEMPLATES = {
         # to the selective one (session_id).
         "unindexed": "+{0}",
         "floor": "CAST({0} AS INTEGER)",
+        "lateral_key": "1 = 1",
+        "joined_key": "{0} = {1}",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from agent_monitor.lib.warehouse.tables_metrics import agent_metrics_hourly as metrics
 from agent_monitor.lib.warehouse.tables_metrics import decision_consistency_hourly as decisions
 from agent_monitor.lib.warehouse.tables_metrics import session_coherence as sessions
-from agent_monitor_tests.defs.metrics.harness import Seeded, hour
+from agent_monitor_tests.defs.metrics.harness import Seeded, escalation, hour
 from agent_monitor_tests.events import response, user_message
 
 
@@ -69,6 +70,32 @@ def test_session_row_moves_to_the_hour_of_its_last_event(warehouse_url: str, tmp
     assert row["agent_ids"] == ["billing"]
     assert (row["n_responses"], row["max_turn"]) == (3, 70)
     # Rebuilding hour 10 now writes nothing for s1 and does not remove hour 11's row.
+    seeded.materialize("2026-01-05-10:00", selection=["session_coherence"])
+    assert seeded.one(sessions, session_id="s1")["hour"] == hour("2026-01-05-11:00")
+
+
+def test_only_a_primary_event_after_the_window_takes_the_session_from_it(warehouse_url: str, tmp_path: Path) -> None:
+    """s1: u1 10:00, r1 10:01 (hour 10), then a shadow of r1 at 11:05 (does not move it), then
+    an escalation at 11:10 (moves it: its last event is then in hour 11)."""
+    seeded = Seeded(warehouse_url, tmp_path)
+    seeded.ingest([
+        user_message("u1", ts("10:00:00")),
+        response("r1", ts("10:01:00")),
+        response("sh1", ts("11:05:00"), deployment="shadow", shadow_of="r1", agent_id="shadow-only"),
+    ])
+    seeded.materialize("2026-01-05-10:00", selection=["session_coherence"])
+    seeded.materialize("2026-01-05-11:00", selection=["session_coherence"])
+    row = seeded.one(sessions, session_id="s1")
+    assert row["hour"] == hour("2026-01-05-10:00")
+    assert (row["n_events"], row["last_ts"]) == (2, hour("2026-01-05-10:00") + timedelta(minutes=1))
+    seeded.ingest([escalation("x1", ts("11:10:00"), "s1", "handoff_request")])
+    seeded.materialize("2026-01-05-11:00", selection=["session_coherence"])
+    row = seeded.one(sessions, session_id="s1")  # moved, not duplicated
+    assert row["hour"] == hour("2026-01-05-11:00")
+    # u1, r1 and the escalation (the shadow is not an event of the session's summary).
+    assert (row["n_events"], row["n_responses"], row["agent_ids"]) == (3, 1, ["billing"])
+    assert row["last_ts"] == hour("2026-01-05-11:00") + timedelta(minutes=10)
+    # Rebuilding hour 10 now writes nothing for s1 and leaves hour 11's row.
     seeded.materialize("2026-01-05-10:00", selection=["session_coherence"])
     assert seeded.one(sessions, session_id="s1")["hour"] == hour("2026-01-05-11:00")
 

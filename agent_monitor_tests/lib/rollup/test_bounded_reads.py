@@ -28,7 +28,8 @@ from sqlalchemy.engine import Engine
 from agent_monitor.bench.assets import build_hours
 from agent_monitor.bench.events import write_bench_file
 from agent_monitor.lib.ingest.pipeline import ingest_path
-from agent_monitor.lib.rollup.sql import run_query
+from agent_monitor.lib.rollup.session_insert import summary_params
+from agent_monitor.lib.rollup.sql import query_text, run_query
 from agent_monitor.lib.warehouse.open import open_warehouse
 
 KEYS = ("event_id", "session_id", "shadow_of", "target_event_id", "workflow_run_id")
@@ -255,3 +256,75 @@ def test_key_lookups_stay_lookups_when_joins_look_cheaper(postgres_url: str, tmp
                 assert unbounded_reads(plan[0]["QUERY PLAN"][0]["Plan"]) == [], name
     finally:
         engine.dispose()
+
+
+def reads_beyond(plan: dict[str, Any], start: datetime, end: datetime) -> list[str]:
+    """The raw_events scans of a plan that are neither the window [start, end) read by time nor
+    a lookup by session (an index condition equating session_id with an outer row's column)."""
+    window = re.compile(rf"ts >= '{start:%Y-%m-%d %H:%M:%S}'.* AND .*ts < '{end:%Y-%m-%d %H:%M:%S}'")
+    by_session = re.compile(r"\(\(?session_id(?:\)::text)? = \(\w+\.session_id\)")
+    found: list[str] = []
+
+    def ok(condition: str | None) -> bool:
+        return bool(condition) and bool(window.search(condition) or by_session.search(condition))
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Relation Name") == "raw_events":
+            kind = node["Node Type"]
+            if kind == "Bitmap Heap Scan":
+                fine = all(ok(c.split(": ", 1)[1]) for c in _conditions(node["Plans"][0])) and bool(_conditions(node))
+            else:
+                fine = kind in ("Index Scan", "Index Only Scan") and ok(node.get("Index Cond"))
+            if not fine:
+                found.append(" ".join([kind, *_conditions(node)]))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan)
+    return found
+
+
+@pytest.mark.postgres
+def test_session_summaries_read_the_window_by_time_and_the_rest_by_session(postgres_url: str, tmp_path: Path) -> None:
+    """An hour's session summaries need its sessions' events of the 24 hours before it and
+    whether each goes on after it. Joined to the sessions by the planner, the look-back was
+    read whole (25 times the hour's events) and, where the planner expected long sessions (its
+    statistics put hundreds of events in a session of tens), every event after the window
+    too: a past hour cost more the more history followed it (1 s at 4.8M events, 7–10 s at
+    36M). Here nested loops are priced out, as such statistics price them: the window must
+    still be read by time and everything else looked up by session."""
+    engine = open_warehouse(postgres_url)
+    path = write_bench_file(tmp_path / "days.jsonl", 6000, datetime(2026, 1, 3), timedelta(days=3), n_agents=4)
+    assert ingest_path(engine, path).accepted == 6000
+    start, end = datetime(2026, 1, 4, 10), datetime(2026, 1, 4, 11)
+    statement = "EXPLAIN (FORMAT JSON) " + query_text("session_summaries", "postgresql")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE raw_events"))
+            connection.execute(text("SET LOCAL enable_nestloop = off"))
+            plan = connection.execute(text(statement), summary_params(start, end)).scalar_one()
+            assert reads_beyond(plan[0]["Plan"], start, end) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_window_checker_tells_the_window_and_session_lookups_from_wider_reads() -> None:
+    start, end = datetime(2026, 1, 4, 10), datetime(2026, 1, 4, 11)
+    window = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_ts_type",
+              "Index Cond": "((ts >= '2026-01-04 10:00:00'::timestamp without time zone) AND "
+                            "(ts < '2026-01-04 11:00:00'::timestamp without time zone))"}
+    by_session = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_session_ts",
+                  "Index Cond": "(((session_id)::text = (w.session_id)::text) AND (ts >= '2026-01-03 10:00:00'))"}
+    after_recent = {"Node Type": "Bitmap Heap Scan", "Relation Name": "raw_events", "Plans": [
+        {"Node Type": "Bitmap Index Scan", "Index Name": "ix_raw_events_ts_type",
+         "Index Cond": "(ts >= '2026-01-03 10:00:00'::timestamp without time zone)"}]}
+    look_back = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_ts_type",
+                 "Index Cond": "((ts >= '2026-01-03 10:00:00'::timestamp without time zone) AND "
+                               "(ts < '2026-01-04 11:00:00'::timestamp without time zone))"}
+    one_session = {"Node Type": "Index Scan", "Relation Name": "raw_events", "Index Name": "ix_raw_events_session_ts",
+                   "Index Cond": "((session_id)::text = 's1'::text)"}
+    assert reads_beyond({"Node Type": "Nested Loop", "Plans": [window, by_session]}, start, end) == []
+    assert len(reads_beyond(after_recent, start, end)) == 1
+    assert len(reads_beyond(look_back, start, end)) == 1
+    assert len(reads_beyond(one_session, start, end)) == 1
+    assert len(reads_beyond({"Node Type": "Seq Scan", "Relation Name": "raw_events"}, start, end)) == 1
