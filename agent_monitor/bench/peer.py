@@ -34,7 +34,7 @@ from agent_monitor.lib.metrics.coherence import (
     CoherenceFlagRule,
 )
 from agent_monitor.lib.rollup.session_insert import summary_params
-from agent_monitor.lib.rollup.sql import HOUR_BUCKET, SQL_FOLDER, Template
+from agent_monitor.lib.rollup.sql import HOUR_BUCKET, PLAIN_FRAGMENTS, SQL_FOLDER, TEMPLATES, Template
 from agent_monitor.lib.rollup.window import LOOKBACK, from_epoch
 from agent_monitor.lib.warehouse.tables_raw import raw_events as ev
 
@@ -100,9 +100,8 @@ def _our_sql(name: str) -> str:
     fragments["latency_percentiles"] = ""  # the peer runs latency.postgresql.sql on its own
     fragments["collate"] = ""
     fragments["per_row"] = ""
-    fragments["lateral"] = "LATERAL "
-    fragments["lateral_key"] = Template("{0} = {1}")
-    fragments["joined_key"] = Template("TRUE")
+    fragments["lateral"] = PLAIN_FRAGMENTS["postgresql"]["lateral"]  # DuckDB correlates as PostgreSQL does
+    fragments.update({key: Template(TEMPLATES["postgresql"][key]) for key in ("lateral_key", "joined_key")})
     fragments["unindexed"] = Template("{0}")
     return re.sub(r"(?<!:):(\w+)", r"$\1", path.read_text(encoding="utf-8").format(**fragments))
 

@@ -87,7 +87,6 @@ earlier_parts AS (
            SUM(CASE WHEN e.event_type = 'agent_response' AND e.turn IS NOT NULL THEN 1 ELSE 0 END) AS n_responses,
            SUM(CASE WHEN e.event_type = 'agent_response' AND e.turn >= 50 THEN 1 ELSE 0 END) AS n_late_responses,
            MAX(CASE WHEN e.event_type <> 'escalation' THEN e.turn END) AS max_turn,
-           -- A list column holds a JSON array of strings or JSON null (ingest validates them).
            MAX(CASE WHEN e.event_type = 'agent_response'
                      AND e.fields_requested NOT IN ('null', '[]') THEN e.turn END) AS request_turn,
            MIN(CASE WHEN e.event_type = 'user_message'

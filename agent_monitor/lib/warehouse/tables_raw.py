@@ -90,9 +90,10 @@ raw_events = Table(
     Column("source_location", Integer()),
 )
 Index("ix_raw_events_ts_type", raw_events.c.ts, raw_events.c.event_type)
-# A session's events by time: the session summaries ask, per session, whether anything came
-# after the window (one descent to the first entry after it). It replaced the index on
-# session_id alone, which each such lookup had to read in full (`retired_indexes`).
+# A session's events by time: the session summaries and profiles look up, per session, its
+# events of the look-back and whether anything came after the window (one descent to the
+# first entry after it). It replaced the index on session_id alone, which each such lookup
+# had to read in full (`retired_indexes`).
 Index("ix_raw_events_session_ts", raw_events.c.session_id, raw_events.c.ts)
 raw_events.info["retired_indexes"] = ("ix_raw_events_session",)
 # A session's escalations (M7 looks them up once per session of the hour; a few sessions in a

@@ -272,7 +272,8 @@ def reads_beyond(plan: dict[str, Any], start: datetime, end: datetime) -> list[s
         if node.get("Relation Name") == "raw_events":
             kind = node["Node Type"]
             if kind == "Bitmap Heap Scan":
-                fine = all(ok(c.split(": ", 1)[1]) for c in _conditions(node["Plans"][0])) and bool(_conditions(node))
+                conditions = [c.split(": ", 1)[1] for c in _conditions(node["Plans"][0])]
+                fine = bool(conditions) and all(ok(c) for c in conditions)
             else:
                 fine = kind in ("Index Scan", "Index Only Scan") and ok(node.get("Index Cond"))
             if not fine:
